@@ -1,0 +1,68 @@
+# Tributary: `make demo` and `make test` are the two commands; the rest are their parts.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export TRIBUTARY_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(TRIBUTARY_DATA_DIR)/dagster_home
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DO_NOT_TRACK := 1
+
+# uv: the one on PATH, else installed once into the user's base with pip.
+UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+DBT := $(VENV)/bin/dbt
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.synced ## install the locked dependencies into .venv
+
+$(MANIFEST): $(VENV)/.synced $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v target)
+	cd dbt_project && $(DBT) parse --quiet
+	@touch $@
+
+manifest: $(MANIFEST) ## build the dbt manifest Dagster loads (once, ahead of time)
+
+dagster-home:
+	@mkdir -p $(DAGSTER_HOME)
+	@cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
+	$(PY) -m simulation.gaming
+
+materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
+	$(PY) -m orchestration.materialize_all
+
+docs: install manifest ## generate the dbt docs site into $TRIBUTARY_DATA_DIR/dbt/docs
+	cd dbt_project && $(DBT) docs generate --quiet --target-path $(TRIBUTARY_DATA_DIR)/dbt/docs
+
+demo: install sample materialize docs ## everything: sample data, all assets, then Dagster UI + API + dbt docs
+	scripts/serve.sh
+
+serve: install manifest dagster-home ## start Dagster (3000), the API (8000) and dbt docs (8080) on existing data
+	scripts/serve.sh
+
+test: install manifest ## the whole suite: pytest incl. dbt build through the pipeline
+	$(PY) -m pytest
+
+lint: install ## ruff and sqlfluff
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: install manifest ## performance figures (see README)
+	$(PY) -m bench.gaming_latency
+	$(PY) -m bench.gaming_throughput
+
+clean: ## remove the data dir (all local state)
+	rm -rf $(TRIBUTARY_DATA_DIR)

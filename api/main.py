@@ -1,0 +1,49 @@
+"""``uvicorn api.main:app``: the Tributary API.
+
+It reads only the serving snapshots (``$TRIBUTARY_DATA_DIR/serving``), never the warehouse,
+so it starts on an empty data dir and never waits for or blocks the pipeline.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from api import errors
+from api.deps import reader
+from api.routers import gaming
+from tributary.serving import SnapshotMissing
+
+DOMAINS = ["gaming"]
+
+app = FastAPI(
+    title="Tributary API",
+    version="0.1.0",
+    description="Serving layer of the Tributary warehouse. Errors share one shape: "
+    '`{"error": {"field": …, "reason": …}}`.',
+)
+errors.install(app)
+app.include_router(gaming.router)
+
+
+class DomainHealth(BaseModel):
+    published: bool
+    published_at: str | None = None
+
+
+class Health(BaseModel):
+    status: str
+    domains: dict[str, DomainHealth]
+
+
+@app.get("/health", response_model=Health, tags=["meta"])
+def health() -> Health:
+    """Liveness, and when each domain's data was last published."""
+    domains = {}
+    for domain in DOMAINS:
+        try:
+            info = reader(domain).info()
+            domains[domain] = DomainHealth(published=True, published_at=info.get("published_at"))
+        except SnapshotMissing:
+            domains[domain] = DomainHealth(published=False)
+    return Health(status="ok", domains=domains)

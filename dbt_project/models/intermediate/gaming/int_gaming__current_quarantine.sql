@@ -1,0 +1,18 @@
+-- Rejected lines of each file's current content.
+with quarantine as (
+    select * from {{ ref('stg_gaming__quarantine') }}
+),
+
+files as (
+    select source_file, batch_id from {{ ref('stg_gaming__files') }}
+),
+
+final as (
+    select quarantine.*
+    from quarantine
+    inner join files
+        on quarantine.source_file = files.source_file
+        and quarantine.batch_id = files.batch_id
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- Valid event lines as loaded, with typed helpers beside the original strings.
+with source as (
+    select * from {{ source('gaming_raw', 'events') }}
+),
+
+final as (
+    select
+        -- lineage
+        batch_id,
+        source_file,
+        line_number,
+        -- event
+        "user" as user_id,
+        "timestamp" as event_timestamp,
+        evtname as event_name,
+        spend as spend_text,
+        -- typed
+        strptime("timestamp", '%Y-%m-%d %H:%M:%S') as event_at,
+        cast(spend as decimal(38, 10)) as spend_amount
+    from source
+)
+
+select * from final

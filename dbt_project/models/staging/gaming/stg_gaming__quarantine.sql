@@ -1,0 +1,16 @@
+-- Rejected lines as loaded.
+with source as (
+    select * from {{ source('gaming_raw', 'quarantine') }}
+),
+
+final as (
+    select
+        batch_id,
+        source_file,
+        line_number,
+        raw as raw_line,
+        reason
+    from source
+)
+
+select * from final

@@ -1,0 +1,172 @@
+"""Split event files into lines and validate them in one vectorised DuckDB pass.
+
+Every line read ends up in exactly one of two Arrow tables: ``events`` (valid) or
+``quarantine`` (raw text + reason). Rules, in the order they are checked:
+
+1. the line is valid UTF-8 and not blank;
+2. it parses as JSON and is an object;
+3. ``user``, ``timestamp`` and ``evtname`` are present, strings, and not empty;
+4. ``timestamp`` is a real ``YYYY-MM-DD HH:MM:SS`` date-time (2017-02-30 is not);
+5. ``spend``, when present and not null, is a non-negative decimal (a string such as "1.99" or
+   a JSON number) with at most 18 integer digits and 10 decimal places. A string keeps its
+   exact text; a JSON number is read as JSON (a double) and written back in shortest form.
+
+Unknown extra fields are ignored. ``spend`` keeps its exact text; sums happen as DECIMAL.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from tributary import duck
+
+MAX_SPEND_SCALE = 10
+MAX_SPEND_INTEGER_DIGITS = 18
+
+LINES_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("line_number", pa.int64()),
+        ("raw", pa.string()),
+        ("utf8_ok", pa.bool_()),
+    ]
+)
+
+EVENTS_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
+        pa.field("user", pa.string(), nullable=False),
+        pa.field("timestamp", pa.string(), nullable=False),
+        pa.field("evtname", pa.string(), nullable=False),
+        pa.field("spend", pa.string()),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
+        pa.field("raw", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+
+def split_lines(source_file: str, data: bytes) -> tuple[list[str], list[bool]]:
+    """Lines of a JSON-lines file (``\\n`` or ``\\r\\n``); a final newline ends the last line."""
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    if not data:
+        return [], []
+    try:
+        lines = data.decode("utf-8").split("\n")
+        ok = [True] * len(lines)
+    except UnicodeDecodeError:
+        lines, ok = [], []
+        for chunk in data.split(b"\n"):
+            try:
+                lines.append(chunk.decode("utf-8"))
+                ok.append(True)
+            except UnicodeDecodeError:
+                lines.append(chunk.decode("utf-8", errors="replace"))
+                ok.append(False)
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines, ok
+
+
+def lines_table(contents: dict[str, bytes]) -> pa.Table:
+    """One row per line of every file, numbered from 1 within its file."""
+    files: list[str] = []
+    numbers: list[int] = []
+    raws: list[str] = []
+    oks: list[bool] = []
+    for source_file, data in contents.items():
+        lines, ok = split_lines(source_file, data)
+        files.extend([source_file] * len(lines))
+        numbers.extend(range(1, len(lines) + 1))
+        raws.extend(lines)
+        oks.extend(ok)
+    return pa.table([files, numbers, raws, oks], schema=LINES_SCHEMA)
+
+
+_CLASSIFY = f"""
+WITH lines AS (
+    SELECT source_file, line_number, raw, utf8_ok,
+           json_valid(raw) AS is_json
+    FROM lines_in
+),
+fields AS (
+    SELECT *,
+           CASE WHEN is_json THEN json_type(raw::JSON) END AS doc_type,
+           CASE WHEN is_json THEN json_extract(raw::JSON, ['$.user', '$.timestamp', '$.evtname', '$.spend']) END AS f
+    FROM lines
+),
+typed AS (
+    SELECT source_file, line_number, raw, utf8_ok, is_json, doc_type,
+           json_type(f[1]) AS user_type,      f[1] ->> '$' AS user_value,
+           json_type(f[2]) AS ts_type,        f[2] ->> '$' AS ts_value,
+           json_type(f[3]) AS evtname_type,   f[3] ->> '$' AS evtname_value,
+           json_type(f[4]) AS spend_type,
+           CASE WHEN json_type(f[4]) = 'VARCHAR' THEN f[4] ->> '$' ELSE f[4]::VARCHAR END AS spend_value
+    FROM fields
+),
+classified AS (
+    SELECT *,
+        CASE
+            WHEN NOT utf8_ok THEN 'line is not valid UTF-8'
+            WHEN trim(raw) = '' THEN 'line is empty'
+            WHEN NOT is_json THEN 'line is not valid JSON'
+            WHEN doc_type <> 'OBJECT' THEN 'line is not a JSON object'
+            WHEN user_type IS NULL OR user_type = 'NULL' THEN 'missing field: user'
+            WHEN user_type <> 'VARCHAR' THEN 'user is not a string'
+            WHEN user_value = '' THEN 'user is empty'
+            WHEN ts_type IS NULL OR ts_type = 'NULL' THEN 'missing field: timestamp'
+            WHEN ts_type <> 'VARCHAR' THEN 'timestamp is not a string'
+            WHEN NOT regexp_full_match(ts_value, '\\d{{4}}-\\d{{2}}-\\d{{2}} \\d{{2}}:\\d{{2}}:\\d{{2}}')
+                THEN 'timestamp is not in the form YYYY-MM-DD HH:MM:SS'
+            WHEN try_strptime(ts_value, '%Y-%m-%d %H:%M:%S') IS NULL
+                THEN 'timestamp is not a real date-time'
+            WHEN evtname_type IS NULL OR evtname_type = 'NULL' THEN 'missing field: evtname'
+            WHEN evtname_type <> 'VARCHAR' THEN 'evtname is not a string'
+            WHEN evtname_value = '' THEN 'evtname is empty'
+            WHEN spend_type IS NULL OR spend_type = 'NULL' THEN NULL
+            WHEN spend_type NOT IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
+                OR NOT regexp_full_match(spend_value, '[0-9]+(\\.[0-9]+)?')
+                THEN 'spend is not a non-negative decimal'
+            WHEN length(regexp_extract(spend_value, '\\.([0-9]+)$', 1)) > {MAX_SPEND_SCALE}
+                THEN 'spend has more than {MAX_SPEND_SCALE} decimal places'
+            WHEN length(split_part(spend_value, '.', 1)) > {MAX_SPEND_INTEGER_DIGITS}
+                THEN 'spend is larger than {MAX_SPEND_INTEGER_DIGITS} integer digits'
+        END AS reason
+    FROM typed
+)
+"""
+
+
+def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Split a lines table into (events, quarantine) Arrow tables."""
+    con = duck.connect()
+    try:
+        con.register("lines_in", lines)
+        con.execute(f"CREATE TEMP TABLE classified AS {_CLASSIFY} SELECT * FROM classified")
+        events = con.execute(
+            """
+            SELECT source_file, line_number,
+                   user_value AS "user", ts_value AS "timestamp", evtname_value AS evtname,
+                   CASE WHEN spend_type IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
+                        THEN spend_value END AS spend
+            FROM classified WHERE reason IS NULL
+            ORDER BY source_file, line_number
+            """
+        ).fetch_arrow_table()
+        quarantine = con.execute(
+            """
+            SELECT source_file, line_number, raw, reason
+            FROM classified WHERE reason IS NOT NULL
+            ORDER BY source_file, line_number
+            """
+        ).fetch_arrow_table()
+    finally:
+        con.close()
+    return events.cast(EVENTS_SCHEMA), quarantine.cast(QUARANTINE_SCHEMA)

@@ -1,0 +1,1 @@
+"""Dagster code location of Tributary: ``definitions.py`` assembles ``defs/<domain>/``."""

@@ -1,0 +1,1 @@
+"""One folder per domain; each module exposes its assets, checks, jobs, schedules and sensors."""

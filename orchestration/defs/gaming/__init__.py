@@ -1,0 +1,1 @@
+"""Domain ``gaming``: JSON-lines game events → ``gaming.user`` and ``gaming.revenue``."""

@@ -1,0 +1,97 @@
+"""Game events: the dlt load, the dbt models on top of it, and the serving snapshot."""
+
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from loaders.common import open_warehouse
+from loaders.gaming import pipeline as gaming
+from loaders.gaming.landing import Landing
+from loaders.gaming.source import gaming_events_source
+from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
+from orchestration.lib.dlt import WarehouseDltTranslator
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
+from tributary.locking import warehouse_lock
+from tributary.serving import SnapshotReader, snapshot_path
+
+GROUP = "gaming"
+RAW_EVENTS = dg.AssetKey(["gaming_raw", "events"])
+SERVING = dg.AssetKey(["serving", "gaming"])
+
+
+@dlt_assets(
+    dlt_source=gaming_events_source(),
+    dlt_pipeline=gaming.pipeline(),
+    name="gaming_raw",
+    dagster_dlt_translator=WarehouseDltTranslator(gaming.DATASET, GROUP),
+    op_tags=WAREHOUSE_WRITER_TAGS,
+)
+def gaming_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
+    """Read every new or rewritten file in ``GAMING_EVENTS_URL`` and load it with dlt."""
+    pin_data_dir()
+    with warehouse_lock():
+        plan = gaming.plan_load(Landing())
+        context.log.info(
+            "%d files listed, %d pending (%d rewritten), %d lines read",
+            plan.listed, len(plan.pending), len(plan.rewritten), plan.batch.lines_read,
+        )
+        yield from dlt.run(
+            context, dlt_source=gaming_events_source(plan.batch), dlt_pipeline=gaming.pipeline()
+        )
+
+
+@dg.asset_check(
+    asset=RAW_EVENTS,
+    name="lines_reconcile",
+    blocking=True,
+    description="Every line read is a valid event or quarantined, and exactly those rows landed.",
+)
+def gaming_lines_reconcile() -> dg.AssetCheckResult:
+    with warehouse_lock():
+        con = open_warehouse(read_only=True)
+        try:
+            result = gaming.reconcile(con)
+        finally:
+            con.close()
+    return reconciliation_result(result)
+
+
+def reconciliation_result(result: gaming.Reconciliation) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select="tag:gaming",
+    name="gaming_dbt",
+    dagster_dbt_translator=TributaryDbtTranslator(),
+    op_tags=WAREHOUSE_WRITER_TAGS,
+)
+def gaming_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging, intermediate and mart models of the gaming domain, with their tests."""
+    yield from dbt_build(context, dbt)
+
+
+@dg.asset(
+    key=SERVING,
+    group_name=GROUP,
+    deps=[dg.AssetKey(["gaming", "revenue"]), dg.AssetKey(["gaming", "user_events"])],
+    kinds={"duckdb"},
+    op_tags=WAREHOUSE_WRITER_TAGS,
+    description="Read-only snapshot of the gaming marts that the API serves (serving/snapshot_gaming.duckdb).",
+)
+def gaming_serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    pin_data_dir()
+    with warehouse_lock():
+        gaming.publish_serving()
+    return dg.MaterializeResult(metadata=snapshot_metadata())
+
+
+def snapshot_metadata() -> dict[str, int | str]:
+    cur = SnapshotReader("gaming").cursor()
+    return {
+        "path": str(snapshot_path("gaming")),
+        "users": cur.execute("SELECT count(*) FROM gaming.revenue").fetchone()[0],
+        "events": cur.execute("SELECT count(*) FROM gaming.user_events").fetchone()[0],
+    }

@@ -1,0 +1,93 @@
+"""Near-real-time path: the landing sensor loads new files itself.
+
+A Dagster run starts a new process that imports the whole code location (≈7 s measured
+here: dagster + dagster-dbt + dagster-dlt + dlt), which alone would break the 10 s p95 goal
+from file landing to ``gaming.revenue``. The sensor instead runs inside the long-lived code
+server, where everything is already imported: each tick it takes the warehouse lock (or skips
+the tick if a run holds it), loads up to ``GAMING_SENSOR_MAX_FILES`` new or rewritten files
+with the same dlt source the ``gaming_raw`` asset uses, verifies the reconciliation, publishes
+the serving snapshot and reports all of it to Dagster as materializations and a check
+evaluation. The gaming marts are views over ``gaming_raw``, so no dbt run is needed per file.
+A backlog larger than one tick is worked off over consecutive ticks.
+"""
+
+
+import os
+import time
+
+import dagster as dg
+
+from loaders.common import open_warehouse, table_exists
+from loaders.gaming import pipeline as gaming
+from loaders.gaming.landing import Landing
+from loaders.gaming.source import gaming_events_source
+from orchestration.defs.gaming.assets import RAW_EVENTS, SERVING, gaming_raw, snapshot_metadata
+from orchestration.lib.warehouse import pin_data_dir
+from tributary.locking import WarehouseBusy, warehouse_lock
+
+RAW_TABLES = ["events", "quarantine", "files", "file_loads"]
+
+
+def _max_files() -> int:
+    return int(os.environ.get("GAMING_SENSOR_MAX_FILES", "200"))
+
+
+def _interval() -> int:
+    return int(os.environ.get("GAMING_SENSOR_INTERVAL_SECONDS", "1"))
+
+
+@dg.sensor(
+    name="gaming_landing_sensor",
+    minimum_interval_seconds=_interval(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    asset_selection=[gaming_raw],
+    description="Loads new game-event files within seconds of landing (see module docstring).",
+)
+def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    pin_data_dir()
+    started = time.perf_counter()
+    landing = Landing()
+    try:
+        with warehouse_lock(timeout=0):
+            plan = gaming.plan_load(landing, max_files=_max_files())
+            if plan.empty:
+                return dg.SkipReason(f"no new files among {plan.listed} listed")
+            gaming.pipeline().run(gaming_events_source(plan.batch))
+            con = open_warehouse()
+            try:
+                check = gaming.reconcile(con, plan.batch.batch_id)
+                published = table_exists(con, "gaming", "revenue")
+                if published:
+                    gaming.publish_serving(con)
+            finally:
+                con.close()
+    except WarehouseBusy:
+        return dg.SkipReason("warehouse busy (a run is writing); retrying next tick")
+
+    load = gaming.report(plan, started)
+    context.log.info("loaded %s", load)
+    batch_meta = {"batch_id": load.batch_id, "files": load.files, "rewritten": load.rewritten}
+    rows = {
+        "events": load.valid,
+        "quarantine": load.quarantined,
+        "files": load.files,
+        "file_loads": load.files,
+    }
+    events: list = [
+        dg.AssetMaterialization(
+            asset_key=["gaming_raw", table],
+            metadata={**batch_meta, "rows_loaded": rows[table], "seconds": load.seconds},
+        )
+        for table in RAW_TABLES
+    ]
+    events.append(
+        dg.AssetCheckEvaluation(
+            asset_key=RAW_EVENTS,
+            check_name="lines_reconcile",
+            passed=check.passed,
+            metadata=dict(vars(check)),
+        )
+    )
+    if published:
+        events.append(dg.AssetMaterialization(asset_key=SERVING, metadata=snapshot_metadata()))
+    return dg.SensorResult(asset_events=events, cursor=load.batch_id)

@@ -1,0 +1,1 @@
+"""Reusable pieces of the code location: dbt and dlt wiring, warehouse access."""

@@ -1,0 +1,66 @@
+"""The dbt project as Dagster sees it: built once, keyed like the warehouse.
+
+Asset keys are ``[schema, relation]`` for models (``gaming/revenue``) and
+``[source, table]`` for sources (``gaming_raw/events``), which is also how the dlt assets are
+keyed, so lineage joins without any mapping table. Groups follow the domain folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
+
+from orchestration.lib.warehouse import pin_data_dir
+from tributary import settings
+from tributary.locking import warehouse_lock
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` the manifest is re-parsed on start; elsewhere it is built ahead of time
+# (`make manifest`), so loading the code location never pays dbt's parse cost.
+dbt_project.prepare_if_dev()
+
+
+class TributaryDbtTranslator(DagsterDbtTranslator):
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        relation = dbt_resource_props.get("alias") or dbt_resource_props["name"]
+        return dg.AssetKey([dbt_resource_props["schema"], relation])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn") or []
+        # fqn: [project, layer, domain, model]
+        return fqn[2] if len(fqn) >= 4 else None
+
+
+def dbt_resource() -> DbtCliResource:
+    # The dbt next to this interpreter (the project venv), whether or not it is on PATH.
+    executable = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(executable) if executable.exists() else "dbt",
+    )
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """``dbt build`` of the selected models, holding the warehouse lock.
+
+    Artefacts go to ``$TRIBUTARY_DATA_DIR/dbt/target``: one stable folder per data dir keeps
+    dbt's partial-parse cache warm (a fresh folder per run re-parses the whole project), and
+    the lock means only one dbt invocation uses it at a time.
+    """
+    pin_data_dir()
+    target = settings.data_dir() / "dbt" / "target"
+    with warehouse_lock():
+        yield from dbt.cli(["build"], context=context, target_path=target).stream()

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Start the Dagster webserver + daemon (:3000), the API (:8000) and the dbt docs site (:8080);
+# Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv/bin
+DOCS="$TRIBUTARY_DATA_DIR/dbt/docs"
+mkdir -p "$TRIBUTARY_DATA_DIR/logs"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped."
+}
+trap stop INT TERM EXIT
+
+"$VENV/dagster" dev -m orchestration.definitions -h 0.0.0.0 -p 3000 \
+  >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
+pids+=($!)
+"$VENV/uvicorn" api.main:app --host 0.0.0.0 --port 8000 --workers 2 \
+  >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
+pids+=($!)
+if [ -f "$DOCS/index.html" ]; then
+  (cd dbt_project && exec "../$VENV/dbt" docs serve --host 0.0.0.0 --port 8080 --no-browser \
+    --target-path "$DOCS") >"$TRIBUTARY_DATA_DIR/logs/dbt-docs.log" 2>&1 &
+  pids+=($!)
+fi
+
+cat <<MSG
+
+  Dagster UI   http://localhost:3000
+  API          http://localhost:8000/docs   (health: http://localhost:8000/health)
+  dbt docs     http://localhost:8080
+  logs         $TRIBUTARY_DATA_DIR/logs/
+
+Ctrl-C stops all three.
+MSG
+wait -n "${pids[@]}" || true

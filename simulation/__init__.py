@@ -1,0 +1,1 @@
+"""Sample-data generators and local stand-ins for outside providers, one package per domain."""
