@@ -38,7 +38,9 @@ def _body(errors: list[ErrorDetail]) -> dict:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content=_body([ErrorDetail(field=exc.field, reason=exc.reason)]))
+        return JSONResponse(
+            status_code=exc.status, content=_body([ErrorDetail(field=exc.field, reason=exc.reason)])
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

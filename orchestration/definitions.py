@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 pin_data_dir()
 
 defs = dg.Definitions.merge(
-    dg.load_from_defs_folder(project_root=PROJECT_ROOT),
+    dg.load_from_defs_folder(path_within_project=PROJECT_ROOT / "orchestration" / "defs"),
     dg.Definitions(
         resources={"dbt": dbt_resource(), "dlt": DagsterDltResource()},
         # One process per run: every step writes the same DuckDB file, one at a time anyway,

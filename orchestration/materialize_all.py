@@ -26,7 +26,9 @@ def main() -> int:
             failures.append(f"{name}: run {result.run_id} failed")
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                failures.append(f"{name}: check {evaluation.asset_check_key.to_user_string()} failed")
+                failures.append(
+                    f"{name}: check {evaluation.asset_check_key.to_user_string()} failed"
+                )
         print(f"{name}: {'ok' if result.success else 'FAILED'} (run {result.run_id})")
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)

@@ -2,10 +2,16 @@
 
 DuckDB allows one writer per file and a read-only open fails while a writer holds the file, so
 the API never opens ``warehouse.duckdb``. Instead, after each load a publisher (holding the
-warehouse lock) copies the marts a domain serves into a fresh DuckDB file and renames it over
-``serving/snapshot_<domain>.duckdb`` in one atomic ``rename``. Readers keep the snapshot they opened
-(the old inode stays valid until they let go) and switch to the new one on their next request.
-A reader never waits for a writer and never sees a half-written table.
+warehouse lock) copies the marts a domain serves into a new, immutable DuckDB file
+``serving/<domain>/<version>.duckdb`` and then points ``serving/<domain>/CURRENT`` at it with
+an atomic rename. Readers read ``CURRENT`` on each request and switch to the new version;
+requests already running finish on the version they started with. A reader never waits for
+a writer and never sees a half-written table.
+
+Each version has its own path on purpose: DuckDB caches open databases by path inside a
+process, so re-opening a path that was replaced underneath would hand back the old data.
+Old versions are deleted after a grace period (readers that still have one open keep it
+readable: unlinking does not affect open files).
 """
 
 from __future__ import annotations
@@ -34,10 +40,29 @@ class ServedTable:
     order_by: str | None = None
 
 
-def snapshot_path(domain: str) -> Path:
-    # Not "<domain>.duckdb": DuckDB names the catalog after the file, which would clash with
-    # the schema of the same name inside it.
-    return settings.serving_dir() / f"snapshot_{domain}.duckdb"
+KEEP_OLD_VERSIONS_SECONDS = 60.0
+
+
+def domain_dir(domain: str) -> Path:
+    return settings.serving_dir() / domain
+
+
+def current_version(domain: str) -> Path | None:
+    """The published snapshot file of ``domain``, or None before the first publish."""
+    pointer = domain_dir(domain) / "CURRENT"
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return domain_dir(domain) / name if name else None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def publish(
@@ -46,15 +71,16 @@ def publish(
     warehouse: duckdb.DuckDBPyConnection,
     info: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write a new snapshot of ``tables`` from an open warehouse connection and swap it in.
+    """Write a new snapshot of ``tables`` from an open warehouse connection and make it current.
 
     The caller holds the warehouse lock (the warehouse must not change mid-copy).
     """
-    final = snapshot_path(domain)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{domain}.{uuid.uuid4().hex}.tmp.duckdb")
+    folder = domain_dir(domain)
+    folder.mkdir(parents=True, exist_ok=True)
+    version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
+    target = folder / f"{version}.duckdb"
     alias = f"snap_{uuid.uuid4().hex[:8]}"
-    warehouse.execute(f"ATTACH '{tmp}' AS {alias}")
+    warehouse.execute(f"ATTACH '{target}' AS {alias}")
     try:
         for t in tables:
             warehouse.execute(f'CREATE SCHEMA IF NOT EXISTS {alias}."{t.schema}"')
@@ -63,7 +89,11 @@ def publish(
                 f'CREATE TABLE {alias}."{t.schema}"."{t.name}" AS '
                 f"SELECT * FROM ({t.select}) AS src{order}"
             )
-        meta = {"domain": domain, "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        meta = {
+            "domain": domain,
+            "version": version,
+            "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         meta.update(info or {})
         warehouse.execute(f"CREATE TABLE {alias}.main.snapshot_info (key VARCHAR, value VARCHAR)")
         warehouse.executemany(
@@ -72,21 +102,29 @@ def publish(
         warehouse.execute(f"DETACH {alias}")
     except BaseException:
         warehouse.execute(f"DETACH DATABASE IF EXISTS {alias}")
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
         raise
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, final)
-    dir_fd = os.open(final.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return final
+    _fsync(target)
+    pointer_tmp = folder / f".CURRENT.{uuid.uuid4().hex}"
+    pointer_tmp.write_text(target.name + "\n")
+    _fsync(pointer_tmp)
+    os.replace(pointer_tmp, folder / "CURRENT")
+    _fsync(folder)
+    _remove_old_versions(folder, keep=target.name)
+    return target
+
+
+def _remove_old_versions(folder: Path, keep: str) -> None:
+    cutoff = time.time() - KEEP_OLD_VERSIONS_SECONDS
+    for old in folder.glob("*.duckdb*"):
+        if old.name.startswith(keep):
+            continue
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:
+            pass
 
 
 class SnapshotMissing(LookupError):
@@ -100,24 +138,29 @@ class SnapshotReader:
         self.domain = domain
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._identity: tuple[int, int] | None = None
+        self._path: Path | None = None
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor on the newest snapshot; cheap (one ``stat``) when nothing changed."""
-        path = snapshot_path(self.domain)
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise SnapshotMissing(self.domain) from None
-        identity = (st.st_ino, st.st_mtime_ns)
-        with self._lock:
-            if self._con is None or identity != self._identity:
-                # The old connection stays alive for cursors still using it and is closed
-                # when the last of them is garbage-collected.
-                self._con = duck.connect(path, read_only=True)
-                self._identity = identity
-            return self._con.cursor()
+        """A cursor on the newest snapshot; one small file read when nothing changed."""
+        for _ in range(3):
+            path = current_version(self.domain)
+            if path is None:
+                raise SnapshotMissing(self.domain)
+            with self._lock:
+                if self._con is None or path != self._path:
+                    try:
+                        con = duck.connect(path, read_only=True)
+                    except duckdb.IOException:
+                        continue  # superseded and removed between the read and the open
+                    # The previous connection stays alive for cursors still using it and is
+                    # closed when the last of them is garbage-collected.
+                    self._con, self._path = con, path
+                return self._con.cursor()
+        raise SnapshotMissing(self.domain)
 
     def info(self) -> dict[str, str]:
         cur = self.cursor()
-        return dict(cur.execute("SELECT key, value FROM main.snapshot_info").fetchall())
+        try:
+            return dict(cur.execute("SELECT key, value FROM main.snapshot_info").fetchall())
+        finally:
+            cur.close()

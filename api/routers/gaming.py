@@ -35,7 +35,9 @@ class Event(BaseModel):
 class EventPage(BaseModel):
     user: str
     events: list[Event]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null at the end."
+    )
 
 
 @router.get("/revenue/{user}", response_model=Revenue, responses=NOT_FOUND)
@@ -70,10 +72,7 @@ def user_events(
     cursor: Annotated[str | None, Query(max_length=2048, description="From `next_cursor`.")] = None,
 ) -> EventPage:
     """A user's valid events in time order (ties by file and line), paginated by cursor."""
-    if cursor is None:
-        after = ("", "", 0)
-    else:
-        after = _decode(cursor)
+    after = ("", "", 0) if cursor is None else _decode(cursor)
     rows = con.execute(
         """
         SELECT "timestamp", evtname, spend, source_file, line_number

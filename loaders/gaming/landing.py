@@ -59,7 +59,9 @@ class Landing:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or events_url()
         self.fs, self.root = _filesystem(self.url)
-        self.protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        self.protocol = (
+            self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        )
 
     def _key(self, path: str) -> str:
         return path if self.protocol == "file" else f"{self.protocol}://{path}"
@@ -77,7 +79,9 @@ class Landing:
                 continue
             if not name.endswith(EVENT_FILE_SUFFIXES):
                 continue
-            files.append(LandedFile(self._key(path), _fingerprint(info), int(info.get("size") or 0)))
+            files.append(
+                LandedFile(self._key(path), _fingerprint(info), int(info.get("size") or 0))
+            )
         files.sort(key=lambda f: f.path)
         return files
 

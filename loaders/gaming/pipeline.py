@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from loaders.common import open_warehouse, table_exists, warehouse_pipeline
-from loaders.gaming.landing import Landing, LandedFile
+from loaders.gaming.landing import LandedFile, Landing
 from loaders.gaming.source import ParsedBatch, parse_batch
 from tributary import serving
 
@@ -22,7 +22,7 @@ DATASET = "gaming_raw"
 
 # What the API serves: the marts plus the per-user event list in page order.
 SERVED_TABLES = [
-    serving.ServedTable("gaming", "revenue", 'SELECT * FROM gaming.revenue', order_by='"user"'),
+    serving.ServedTable("gaming", "revenue", "SELECT * FROM gaming.revenue", order_by='"user"'),
     serving.ServedTable(
         "gaming",
         "user_events",

@@ -23,7 +23,9 @@ def main() -> None:
     result = write_files(
         out, args.files, args.lines, args.players, args.defect_rate, args.seed, args.start_index
     )
-    print(f"gaming: {result.files} files, {result.lines} lines ({result.defective_lines} defective) in {out}")
+    print(
+        f"gaming: {result.files} files, {result.lines} lines ({result.defective_lines} defective) in {out}"
+    )
 
 
 if __name__ == "__main__":

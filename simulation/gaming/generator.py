@@ -16,8 +16,28 @@ from pathlib import Path
 
 PRICE_POINTS = ["0.99", "1.99", "4.99", "9.99", "19.99", "49.99", "99.99"]
 EVENT_NAMES = ["login", "tutorial", "level_up", "match_end", "ad_view", "iap", "logout"]
-NAME_PARTS = ["ana", "björn", "chloé", "dmitri", "eun", "fatima", "gō", "hugo", "ines", "jürgen",
-              "kai", "léa", "mateo", "noor", "oğuz", "priya", "quinn", "rené", "sven", "zoë"]
+NAME_PARTS = [
+    "ana",
+    "björn",
+    "chloé",
+    "dmitri",
+    "eun",
+    "fatima",
+    "gō",
+    "hugo",
+    "ines",
+    "jürgen",
+    "kai",
+    "léa",
+    "mateo",
+    "noor",
+    "oğuz",
+    "priya",
+    "quinn",
+    "rené",
+    "sven",
+    "zoë",
+]
 
 DEFECTS = [
     lambda r, e: "{not json",

@@ -1,6 +1,5 @@
 """Game events: the dlt load, the dbt models on top of it, and the serving snapshot."""
 
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
@@ -13,7 +12,7 @@ from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
-from tributary.serving import SnapshotReader, snapshot_path
+from tributary.serving import SnapshotReader, current_version
 
 GROUP = "gaming"
 RAW_EVENTS = dg.AssetKey(["gaming_raw", "events"])
@@ -34,7 +33,10 @@ def gaming_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
         plan = gaming.plan_load(Landing())
         context.log.info(
             "%d files listed, %d pending (%d rewritten), %d lines read",
-            plan.listed, len(plan.pending), len(plan.rewritten), plan.batch.lines_read,
+            plan.listed,
+            len(plan.pending),
+            len(plan.rewritten),
+            plan.batch.lines_read,
         )
         yield from dlt.run(
             context, dlt_source=gaming_events_source(plan.batch), dlt_pipeline=gaming.pipeline()
@@ -79,7 +81,7 @@ def gaming_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     deps=[dg.AssetKey(["gaming", "revenue"]), dg.AssetKey(["gaming", "user_events"])],
     kinds={"duckdb"},
     op_tags=WAREHOUSE_WRITER_TAGS,
-    description="Read-only snapshot of the gaming marts that the API serves (serving/snapshot_gaming.duckdb).",
+    description="Read-only snapshot of the gaming marts that the API serves (serving/gaming/<version>.duckdb).",
 )
 def gaming_serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     pin_data_dir()
@@ -91,7 +93,7 @@ def gaming_serving_snapshot(context: dg.AssetExecutionContext) -> dg.Materialize
 def snapshot_metadata() -> dict[str, int | str]:
     cur = SnapshotReader("gaming").cursor()
     return {
-        "path": str(snapshot_path("gaming")),
+        "path": str(current_version("gaming")),
         "users": cur.execute("SELECT count(*) FROM gaming.revenue").fetchone()[0],
         "events": cur.execute("SELECT count(*) FROM gaming.user_events").fetchone()[0],
     }

@@ -1,6 +1,5 @@
 """Jobs of the gaming domain."""
 
-
 import dagster as dg
 
 # Everything in the domain, in dependency order: load pending files, check, dbt build, publish.

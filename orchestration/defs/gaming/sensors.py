@@ -11,7 +11,6 @@ evaluation. The gaming marts are views over ``gaming_raw``, so no dbt run is nee
 A backlog larger than one tick is worked off over consecutive ticks.
 """
 
-
 import os
 import time
 

@@ -1,0 +1,156 @@
+"""Shared fixtures: isolated data dirs, the dbt manifest, a materialised warehouse template,
+real services (skipped on a machine without them, never in CI), a real API server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Before anything imports the code location: everything a test session writes goes to a
+# throwaway data dir, never to the repository's ./data.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="tributary-tests-"))
+os.environ["TRIBUTARY_DATA_DIR"] = str(_SESSION_DIR / "import-time")
+os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
+os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+os.environ.setdefault("DO_NOT_TRACK", "1")
+for var in ("GAMING_EVENTS_URL",):
+    os.environ.pop(var, None)
+(_SESSION_DIR / "dagster_home").mkdir(parents=True)
+shutil.copy(REPO / "orchestration" / "dagster.yaml", _SESSION_DIR / "dagster_home" / "dagster.yaml")
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def service_available(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a local service is missing, except in CI where it must be there."""
+    if service_available(host, port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} on {host}:{port} is required in CI but is not reachable")
+    pytest.skip(f"{name} on {host}:{port} not reachable")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    """Parse the dbt project once per session (as `make manifest` does)."""
+    manifest = REPO / "dbt_project" / "target" / "manifest.json"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
+        cwd=REPO / "dbt_project",
+        check=True,
+        env={**os.environ, "DBT_PROFILES_DIR": str(REPO / "dbt_project")},
+    )
+    return manifest
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty TRIBUTARY_DATA_DIR for one test."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("TRIBUTARY_DATA_DIR", str(path))
+    monkeypatch.delenv("GAMING_EVENTS_URL", raising=False)
+    return path
+
+
+def run_job(name: str):
+    """Execute one of the code location's jobs in process against an ephemeral instance."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    result = defs.resolve_job_def(name).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    return result
+
+
+@pytest.fixture(scope="session")
+def built_warehouse_template() -> Path:
+    """A data dir on which `gaming_refresh` ran once over an empty landing folder: all tables
+    and views exist, empty. Tests copy it instead of paying a dbt build each."""
+    template = _SESSION_DIR / "template"
+    template.mkdir()
+    previous = os.environ.get("TRIBUTARY_DATA_DIR")
+    os.environ["TRIBUTARY_DATA_DIR"] = str(template)
+    try:
+        result = run_job("gaming_refresh")
+        assert result.success
+    finally:
+        os.environ["TRIBUTARY_DATA_DIR"] = previous or ""
+    return template
+
+
+@pytest.fixture
+def built_data_dir(data_dir: Path, built_warehouse_template: Path) -> Path:
+    """A fresh data dir whose warehouse already has every table and view (empty)."""
+    shutil.copy(built_warehouse_template / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    return data_dir
+
+
+@pytest.fixture
+def api_server(data_dir: Path) -> Iterator[str]:
+    """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        env={**os.environ, "TRIBUTARY_DATA_DIR": str(data_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

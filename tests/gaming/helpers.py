@@ -1,0 +1,68 @@
+"""Small helpers for the gaming tests: land files, load them, read tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from loaders.common import open_warehouse
+from loaders.gaming import pipeline as gaming
+from loaders.gaming.landing import Landing
+from loaders.gaming.source import gaming_events_source
+from tributary import settings
+from tributary.locking import warehouse_lock
+
+
+def landing() -> Path:
+    path = settings.landing_dir("gaming")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def land(name: str, lines: list[Any], folder: Path | None = None) -> Path:
+    """Write a JSON-lines file atomically; dicts are JSON-encoded, strings written verbatim."""
+    folder = folder or landing()
+    text = "\n".join(json.dumps(x, ensure_ascii=False) if isinstance(x, dict) else x for x in lines)
+    path = folder / name
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load(url: str | None = None, max_files: int | None = None) -> gaming.LoadPlan:
+    """One incremental load + snapshot publish, as the sensor does it."""
+    with warehouse_lock():
+        plan = gaming.plan_load(Landing(url), max_files)
+        gaming.pipeline().run(gaming_events_source(plan.batch))
+        gaming.publish_serving()
+    return plan
+
+
+def rows(sql: str, params: list | None = None) -> list[tuple]:
+    con = open_warehouse(read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def mart_snapshot() -> dict[str, list[tuple]]:
+    """Every gaming mart, sorted: for comparing whole states."""
+    return {
+        "user": rows('SELECT * FROM gaming."user" ORDER BY ALL'),
+        "revenue": rows("SELECT * FROM gaming.revenue ORDER BY ALL"),
+        "quarantine": rows(
+            "SELECT source_file, line_number, raw, reason FROM gaming.quarantine ORDER BY ALL"
+        ),
+    }
+
+
+def event(
+    user: str, ts: str = "2017-12-19 10:41:49", evtname: str = "iap", spend: Any = None
+) -> dict:
+    e = {"user": user, "timestamp": ts, "evtname": evtname}
+    if spend is not None:
+        e["spend"] = spend
+    return e

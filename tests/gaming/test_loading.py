@@ -1,0 +1,204 @@
+"""The gaming load path against a real DuckDB warehouse and real files."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from loaders.common import open_warehouse
+from loaders.gaming import pipeline as gaming
+from tests.gaming.helpers import event, land, load, mart_snapshot, rows
+
+
+def test_seed_example_gives_the_expected_tables(built_data_dir):
+    land(
+        "0000.json",
+        [
+            '{"user": "A", "timestamp":"2017-12-19 10:41:49", "spend":"1.99","evtname":"iap"}',
+            '{"user": "B", "timestamp":"2017-12-20 11:22:18", "evtname":"tutorial"}',
+            '{"user": "A", "timestamp":"2017-12-20 18:20:10", "spend":"9.99","evtname":"iap"}',
+        ],
+    )
+    load()
+    assert rows('SELECT * FROM gaming."user" ORDER BY "timestamp"') == [
+        ("A", "2017-12-19 10:41:49", "iap"),
+        ("B", "2017-12-20 11:22:18", "tutorial"),
+        ("A", "2017-12-20 18:20:10", "iap"),
+    ]
+    assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [("A", "11.98"), ("B", "0.00")]
+    types = rows(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'gaming' AND table_name IN ('user', 'revenue') ORDER BY ALL"
+    )
+    assert types == [
+        ("revenue", "total_spend", "VARCHAR"),
+        ("revenue", "user", "VARCHAR"),
+        ("user", "evtname", "VARCHAR"),
+        ("user", "timestamp", "VARCHAR"),
+        ("user", "user", "VARCHAR"),
+    ]
+
+
+def test_new_files_load_only_new_rows(built_data_dir):
+    land("0000.json", [event("A", spend="1.00"), event("B")])
+    first = load()
+    assert [f.path.rsplit("/", 1)[-1] for f in first.pending] == ["0000.json"]
+
+    land("0001.json", [event("A", spend="2.50"), event("C")])
+    second = load()
+    assert [f.path.rsplit("/", 1)[-1] for f in second.pending] == ["0001.json"]
+    # The second batch read only the new file: two lines, not four.
+    assert rows(
+        "SELECT count(*) FROM gaming_raw.events WHERE batch_id = ?", [second.batch.batch_id]
+    ) == [(2,)]
+    assert rows("SELECT count(*) FROM gaming_raw.file_loads") == [(2,)]
+    assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [
+        ("A", "3.50"),
+        ("B", "0.00"),
+        ("C", "0.00"),
+    ]
+
+    third = load()
+    assert third.empty and third.listed == 2
+    assert rows("SELECT count(*) FROM gaming_raw.events") == [(4,)]
+
+
+def test_rewritten_file_replaces_its_rows(built_data_dir):
+    path = land("0000.json", [event("A", spend="1.00"), event("B", spend="5.00"), "junk"])
+    load()
+    stat = os.stat(path)
+    land("0000.json", [event("A", spend="7.00")])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    plan = load()
+    assert plan.rewritten == [str(path)]
+    assert rows("SELECT * FROM gaming.revenue") == [("A", "7.00")]
+    assert rows('SELECT count(*) FROM gaming."user"') == [(1,)]
+    assert rows("SELECT count(*) FROM gaming.quarantine") == [(0,)]
+    # Both reads are on record; only the current one is visible.
+    assert rows("SELECT count(*) FROM gaming_raw.file_loads") == [(2,)]
+
+
+def test_bad_lines_are_quarantined_with_reasons_and_counts_reconcile(built_data_dir):
+    land(
+        "0000.json",
+        [
+            event("A", spend="1.99"),
+            "not json at all",
+            "[1, 2, 3]",
+            '{"timestamp": "2017-12-19 10:41:49", "evtname": "iap"}',
+            '{"user": "A", "evtname": "iap"}',
+            '{"user": "A", "timestamp": "2017-12-19 10:41:49"}',
+            event("A", ts="2017-02-30 10:00:00"),
+            event("A", ts="2017-12-19T10:41:49"),
+            event("A", spend="-1"),
+            event("A", spend="1,99"),
+            event("A", spend=""),
+            '{"user": 7, "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}',
+            "",
+        ],
+    )
+    load()
+    reasons = rows("SELECT line_number, reason FROM gaming.quarantine ORDER BY line_number")
+    assert reasons == [
+        (2, "line is not valid JSON"),
+        (3, "line is not a JSON object"),
+        (4, "missing field: user"),
+        (5, "missing field: timestamp"),
+        (6, "missing field: evtname"),
+        (7, "timestamp is not a real date-time"),
+        (8, "timestamp is not in the form YYYY-MM-DD HH:MM:SS"),
+        (9, "spend is not a non-negative decimal"),
+        (10, "spend is not a non-negative decimal"),
+        (11, "spend is not a non-negative decimal"),
+        (12, "user is not a string"),
+        (13, "line is empty"),
+    ]
+    assert rows("SELECT raw FROM gaming.quarantine WHERE line_number = 2") == [("not json at all",)]
+    con = open_warehouse(read_only=True)
+    try:
+        check = gaming.reconcile(con)
+    finally:
+        con.close()
+    assert check.passed
+    assert (check.lines_read, check.valid, check.quarantined) == (13, 1, 12)
+
+
+def test_decimal_sums_are_exact(built_data_dir):
+    land(
+        "0000.json",
+        [event("A", spend="0.1") for _ in range(10)]
+        + [event("B", spend="1.99"), event("B", spend=9.99)],
+    )
+    land(
+        "0001.json",
+        [event("C", spend="0.005"), event("D", spend="123456789012345678.99")]
+        + [event("E", spend="0.01")] * 3,
+    )
+    load()
+    revenue = dict(rows("SELECT * FROM gaming.revenue"))
+    assert revenue == {
+        "A": "1.00",
+        "B": "11.98",
+        "C": "0.01",
+        "D": "123456789012345678.99",
+        "E": "0.03",
+    }
+    assert all(Decimal(v) == Decimal(v).quantize(Decimal("0.01")) for v in revenue.values())
+
+
+def test_unicode_user_names(built_data_dir):
+    names = ["Zoë", "山田太郎", "أحمد", "🎮 player", "ß\u200d"]
+    land("0000.json", [event(n, spend="1.50") for n in names] + [event("Zoë", spend="0.50")])
+    load()
+    revenue = dict(rows("SELECT * FROM gaming.revenue"))
+    assert revenue == {
+        "Zoë": "2.00",
+        "山田太郎": "1.50",
+        "أحمد": "1.50",
+        "🎮 player": "1.50",
+        "ß\u200d": "1.50",
+    }
+
+
+def test_invalid_utf8_and_crlf_lines(built_data_dir, data_dir):
+    folder = data_dir / "landing" / "gaming"
+    folder.mkdir(parents=True)
+    (folder / "0000.json").write_bytes(
+        b'{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}\r\n'
+        b'{"user": "\xff", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}\r\n'
+    )
+    load()
+    assert rows('SELECT "user" FROM gaming."user"') == [("A",)]
+    assert rows("SELECT line_number, reason FROM gaming.quarantine") == [
+        (2, "line is not valid UTF-8")
+    ]
+
+
+def test_empty_or_missing_landing_location(built_data_dir, data_dir):
+    plan = load()  # the landing folder does not even exist
+    assert plan.empty and plan.listed == 0
+    (data_dir / "landing" / "gaming").mkdir(parents=True)
+    assert load().empty
+    assert mart_snapshot() == {"user": [], "revenue": [], "quarantine": []}
+
+
+def test_crash_between_extract_and_load_loses_and_duplicates_nothing(built_data_dir):
+    from loaders.gaming.landing import Landing
+    from loaders.gaming.source import gaming_events_source
+
+    land("0000.json", [event("A", spend="1.00"), event("B", spend="2.00"), "junk"])
+    # A run that extracted and normalised, then died before loading.
+    plan = gaming.plan_load(Landing())
+    p = gaming.pipeline()
+    p.extract(gaming_events_source(plan.batch))
+    p.normalize()
+    assert p.list_normalized_load_packages()
+
+    load()  # the next run finishes the pending package and re-reads the file
+    assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [("A", "1.00"), ("B", "2.00")]
+    assert rows("SELECT count(*) FROM gaming.quarantine") == [(1,)]
+    con = open_warehouse(read_only=True)
+    try:
+        assert gaming.reconcile(con).passed
+    finally:
+        con.close()
