@@ -2,8 +2,12 @@
 # Start the Dagster webserver + daemon (:3000), the API (:8000) and the dbt docs site (:8080);
 # Ctrl-C stops all three.
 set -euo pipefail
+# Job control: each service gets its own process group (and keeps SIGINT, which a plain
+# background job of a script ignores), so stopping signals the service and all its children.
+set -m
 cd "$(dirname "$0")/.."
 VENV=.venv/bin
+export PATH="$PWD/$VENV:$PATH"
 DOCS="$TRIBUTARY_DATA_DIR/dbt/docs"
 mkdir -p "$TRIBUTARY_DATA_DIR/logs"
 
@@ -11,7 +15,18 @@ pids=()
 stop() {
   trap - INT TERM EXIT
   echo; echo "stopping…"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # SIGINT first (what Ctrl-C sends; `dagster dev` only shuts its children down on it),
+  # then SIGTERM and finally SIGKILL for anything still there.
+  for pid in "${pids[@]}"; do kill -INT -- "-$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 30); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "stopped."
 }

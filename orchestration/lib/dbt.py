@@ -7,6 +7,7 @@ keyed, so lineage joins without any mapping table. Groups follow the domain fold
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -25,6 +26,12 @@ from tributary import settings
 from tributary.locking import warehouse_lock
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+# dagster-dbt looks for `dbt` on PATH in places we do not configure (prepare_if_dev): make the
+# dbt installed beside this interpreter (the project venv) findable however we were started.
+_VENV_BIN = str(Path(sys.executable).parent)
+if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed on start; elsewhere it is built ahead of time
@@ -49,13 +56,7 @@ class TributaryDbtTranslator(DagsterDbtTranslator):
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt next to this interpreter (the project venv), whether or not it is on PATH.
-    executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
-        project_dir=dbt_project,
-        profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
 
 
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
