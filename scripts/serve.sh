@@ -7,6 +7,7 @@ set -euo pipefail
 set -m
 cd "$(dirname "$0")/.."
 VENV=.venv/bin
+export VIRTUAL_ENV="$PWD/.venv"
 export PATH="$PWD/$VENV:$PATH"
 DOCS="$TRIBUTARY_DATA_DIR/dbt/docs"
 mkdir -p "$TRIBUTARY_DATA_DIR/logs"
@@ -32,7 +33,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$VENV/dagster" dev -m orchestration.definitions -h 0.0.0.0 -p 3000 \
+# `dg dev` reads [tool.dg] in pyproject.toml: the code location is orchestration.definitions.
+"$VENV/dg" dev -h 0.0.0.0 -p 3000 \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
 "$VENV/uvicorn" api.main:app --host 0.0.0.0 --port 8000 --workers 2 \
