@@ -54,11 +54,12 @@ demo: install sample materialize docs ## everything: sample data, all assets, th
 serve: install manifest dagster-home ## start Dagster (3000), the API (8000) and dbt docs (8080) on existing data
 	scripts/serve.sh
 
-test: install manifest ## the whole suite: pytest incl. dbt build through the pipeline
+test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
 	$(PY) -m pytest
 
 lint: install ## ruff and sqlfluff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
 bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency

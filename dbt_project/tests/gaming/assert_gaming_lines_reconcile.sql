@@ -5,11 +5,19 @@ with files as (
 ),
 
 events as (
-    select source_file, count(*) as n from {{ ref('int_gaming__current_events') }} group by 1
+    select
+        source_file,
+        count(*) as n
+    from {{ ref('int_gaming__current_events') }}
+    group by 1
 ),
 
 quarantine as (
-    select source_file, count(*) as n from {{ ref('int_gaming__current_quarantine') }} group by 1
+    select
+        source_file,
+        count(*) as n
+    from {{ ref('int_gaming__current_quarantine') }}
+    group by 1
 ),
 
 final as (
@@ -27,6 +35,7 @@ final as (
 
 select *
 from final
-where lines_read <> valid_rows + quarantined_rows
-   or valid_rows <> events_landed
-   or quarantined_rows <> quarantine_landed
+where
+    lines_read <> valid_rows + quarantined_rows
+    or valid_rows <> events_landed
+    or quarantined_rows <> quarantine_landed

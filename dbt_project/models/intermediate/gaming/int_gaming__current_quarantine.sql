@@ -4,15 +4,24 @@ with quarantine as (
 ),
 
 files as (
-    select source_file, batch_id from {{ ref('stg_gaming__files') }}
+    select
+        source_file,
+        batch_id
+    from {{ ref('stg_gaming__files') }}
 ),
 
 final as (
-    select quarantine.*
+    select
+        quarantine.batch_id,
+        quarantine.source_file,
+        quarantine.line_number,
+        quarantine.raw_line,
+        quarantine.reason
     from quarantine
     inner join files
-        on quarantine.source_file = files.source_file
-        and quarantine.batch_id = files.batch_id
+        on
+            quarantine.source_file = files.source_file
+            and quarantine.batch_id = files.batch_id
 )
 
 select * from final

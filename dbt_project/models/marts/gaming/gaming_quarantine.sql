@@ -9,7 +9,8 @@ final as (
     select
         source_file,
         line_number,
-        raw_line as raw,
+        -- `raw` is a keyword, but it is exactly what the column holds
+        raw_line as raw,  -- noqa: RF04
         reason,
         batch_id
     from quarantine
