@@ -5,6 +5,7 @@ SHELL := /bin/bash
 export TRIBUTARY_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(TRIBUTARY_DATA_DIR)/dagster_home
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export DBT_LOG_PATH ?= $(TRIBUTARY_DATA_DIR)/dbt/logs
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
