@@ -1,0 +1,492 @@
+"""Bulk throughput of the gaming load path on a backlog, against DuckDB reading the same files.
+
+``python -m bench.gaming_throughput [--files 1000 --lines 1000]``
+
+1. A backlog of ``--files`` x ``--lines`` generator lines is written once into a temp folder.
+2. Tributary, in this process, into a fresh data dir, under the warehouse lock (what
+   ``python -m loaders.gaming --url <dir>`` does, minus the snapshot publish):
+   ``plan_load`` (list, read, split into lines, validate) then ``pipeline().run(...)`` (dlt:
+   extract, normalize, load). Both parts are timed; dlt's own trace gives its step split.
+3. Baseline: ``CREATE TABLE t AS SELECT * FROM read_json('<dir>/*.json',
+   format='newline_delimited', ignore_errors=true)`` into a fresh DuckDB file. This reads and
+   parses the same bytes but neither validates nor quarantines, so it is a lower bound.
+4. Where the read+validate time goes: list, read, split and validate timed one by one.
+5. Per-tick cost at this warehouse size (skip with ``--skip-tick-cost``): the gaming views are
+   built with ``dbt run``, then the real ``gaming_landing_sensor`` is evaluated in process on
+   an idle tick and on a tick that loads one new file, and ``publish_serving`` is timed alone.
+   This is what the near-real-time path pays per file once the warehouse holds the backlog.
+
+Prints a report and writes ``bench/results/gaming_throughput.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bench.common import (
+    DBT_PROJECT_DIR,
+    VENV_BIN,
+    BenchDirs,
+    BenchTimeout,
+    clear_time_cap,
+    ensure_manifest,
+    install_time_cap,
+    machine_info,
+    make_dirs,
+    point_at,
+    rule,
+    write_result,
+)
+from loaders.common import open_warehouse
+from loaders.gaming import pipeline as gaming
+from loaders.gaming.landing import Landing
+from loaders.gaming.parsing import lines_table, validate
+from loaders.gaming.source import gaming_events_source
+from simulation.gaming.generator import write_files
+from tributary import duck
+from tributary.locking import warehouse_lock
+
+NAME = "gaming_throughput"
+T = TypeVar("T")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--files", type=int, default=1000, help="files in the backlog")
+    p.add_argument("--lines", type=int, default=1000, help="lines per file")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--repeat", type=int, default=3, help="runs of 2. and 3.; median reported")
+    p.add_argument("--tick-file-lines", type=int, default=200, help="lines of the one-file tick")
+    p.add_argument("--skip-tick-cost", action="store_true", help="skip step 5")
+    p.add_argument("--time-cap", type=int, default=900, help="global cap for the whole script")
+    p.add_argument("--keep", action="store_true", help="keep the temp dirs")
+    args = p.parse_args(argv)
+    if min(args.files, args.lines, args.repeat, args.tick_file_lines) < 1:
+        p.error("--files, --lines, --repeat and --tick-file-lines must be at least 1")
+    return args
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds > 0 else float("nan")
+
+
+# ---------------------------------------------------------------------------- 1. backlog
+
+
+@dataclass
+class Backlog:
+    folder: Path
+    files: int
+    lines: int
+    defective: int
+    bytes: int
+    seconds: float
+
+    @property
+    def valid(self) -> int:
+        return self.lines - self.defective
+
+
+def generate_backlog(folder: Path, files: int, lines: int, seed: int) -> Backlog:
+    print(f"generating the backlog: {files} files x {lines} lines …", flush=True)
+    generated, seconds = timed(lambda: write_files(folder, files, lines, seed=seed))
+    size = sum(p.stat().st_size for p in folder.glob("*.json"))
+    return Backlog(folder, files, generated.lines, generated.defective_lines, size, seconds)
+
+
+# ---------------------------------------------------------------------------- 2. tributary
+
+
+@dataclass
+class TributaryLoad:
+    files: int
+    lines_read: int
+    valid: int
+    quarantined: int
+    plan_seconds: float
+    dlt_seconds: float
+    dlt_steps: dict[str, float]
+    events_in_warehouse: int
+    quarantine_in_warehouse: int
+    reconcile_passed: bool
+
+    @property
+    def seconds(self) -> float:
+        return self.plan_seconds + self.dlt_seconds
+
+
+def dlt_step_seconds(pipeline: Any) -> dict[str, float]:
+    """extract / normalize / load durations from dlt's trace of the last run."""
+    trace = pipeline.last_trace
+    steps = {}
+    for step in getattr(trace, "steps", []) or []:
+        if step.started_at and step.finished_at and step.step != "run":
+            steps[step.step] = round((step.finished_at - step.started_at).total_seconds(), 3)
+    return steps
+
+
+def load_tributary(url: str) -> TributaryLoad:
+    """plan_load + dlt run under the warehouse lock, timed separately."""
+    print("tributary: plan_load + dlt run …", flush=True)
+    with warehouse_lock():
+        plan, plan_seconds = timed(lambda: gaming.plan_load(Landing(url)))
+        pipeline = gaming.pipeline()
+        _, dlt_seconds = timed(lambda: pipeline.run(gaming_events_source(plan.batch)))
+        steps = dlt_step_seconds(pipeline)
+        con = open_warehouse(read_only=True)
+        try:
+            events = con.execute("SELECT count(*) FROM gaming_raw.events").fetchone()[0]
+            quarantine = con.execute("SELECT count(*) FROM gaming_raw.quarantine").fetchone()[0]
+            reconciled = gaming.reconcile(con).passed
+        finally:
+            con.close()
+    batch = plan.batch
+    return TributaryLoad(
+        files=len(plan.pending),
+        lines_read=batch.lines_read,
+        valid=batch.events.num_rows,
+        quarantined=batch.quarantine.num_rows,
+        plan_seconds=round(plan_seconds, 3),
+        dlt_seconds=round(dlt_seconds, 3),
+        dlt_steps=steps,
+        events_in_warehouse=events,
+        quarantine_in_warehouse=quarantine,
+        reconcile_passed=reconciled,
+    )
+
+
+# ---------------------------------------------------------------------------- 3. duckdb
+
+
+@dataclass
+class DuckDBLoad:
+    seconds: float
+    rows: int
+
+
+def load_duckdb(folder: Path, db_path: Path) -> DuckDBLoad:
+    print("duckdb: read_json into a table …", flush=True)
+    con = duck.connect(db_path)
+    try:
+        glob = str(folder / "*.json").replace("'", "''")
+        sql = (
+            "CREATE TABLE t AS SELECT * FROM "
+            f"read_json('{glob}', format='newline_delimited', ignore_errors=true)"
+        )
+        _, seconds = timed(lambda: con.execute(sql))
+        rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    finally:
+        con.close()
+    return DuckDBLoad(round(seconds, 3), rows)
+
+
+# ---------------------------------------------------------------------------- 4. profile
+
+
+def profile_plan(url: str) -> dict[str, float]:
+    """The parts of ``plan_load`` one by one (no warehouse involved)."""
+    print("profile: list / read / split / validate …", flush=True)
+    landing = Landing(url)
+    listed, list_s = timed(landing.list)
+    contents, read_s = timed(lambda: landing.read(listed))
+    lines, split_s = timed(lambda: lines_table(contents))
+    _, validate_s = timed(lambda: validate(lines))
+    return {
+        "list": round(list_s, 3),
+        "read": round(read_s, 3),
+        "split_lines": round(split_s, 3),
+        "validate": round(validate_s, 3),
+    }
+
+
+# ---------------------------------------------------------------------------- 5. tick cost
+
+
+@dataclass
+class TickCost:
+    dbt_run_seconds: float
+    publish_seconds: list[float]
+    idle_tick_seconds: float
+    load_tick_seconds: float
+    load_tick_result: str
+    snapshot_events: int
+    snapshot_mb: float
+    serving_versions: int
+    serving_dir_mb: float
+    one_file_steps: dict[str, float]
+
+
+def build_views(dirs: BenchDirs, env: dict[str, str]) -> float:
+    """``dbt run`` of the gaming models (all views) into this data dir's warehouse."""
+    cmd = [str(VENV_BIN / "dbt"), "run", "--quiet", "--select", "tag:gaming"]
+    cmd += ["--target-path", str(dirs.data_dir / "dbt" / "target")]
+    with warehouse_lock():
+        _, seconds = timed(
+            lambda: subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, check=True, timeout=300)
+        )
+    return seconds
+
+
+def evaluate_sensor() -> tuple[Any, float]:
+    """One evaluation of the real ``gaming_landing_sensor``, in process."""
+    import dagster as dg
+
+    from orchestration.defs.gaming.sensors import gaming_landing_sensor
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_sensor_context(instance=instance)
+        return timed(lambda: gaming_landing_sensor(context))
+
+
+def describe(result: Any) -> str:
+    if hasattr(result, "skip_message"):
+        return f"skipped: {result.skip_message}"
+    events = getattr(result, "asset_events", None) or []
+    return f"loaded ({len(events)} asset events, cursor {getattr(result, 'cursor', None)})"
+
+
+def one_file_steps(url: str) -> dict[str, float]:
+    """The sensor's steps for one new file, timed one by one with the same functions."""
+    with warehouse_lock():
+        plan, plan_s = timed(lambda: gaming.plan_load(Landing(url), max_files=200))
+        _, dlt_s = timed(lambda: gaming.pipeline().run(gaming_events_source(plan.batch)))
+        con = open_warehouse()
+        try:
+            _, reconcile_s = timed(lambda: gaming.reconcile(con, plan.batch.batch_id))
+            _, publish_s = timed(lambda: gaming.publish_serving(con))
+        finally:
+            con.close()
+    return {
+        "plan_load": round(plan_s, 3),
+        "dlt_run": round(dlt_s, 3),
+        "reconcile": round(reconcile_s, 3),
+        "publish_serving": round(publish_s, 3),
+    }
+
+
+def tick_cost(args: argparse.Namespace, backlog: Backlog, dirs: BenchDirs, env: dict) -> TickCost:
+    print("tick cost: dbt run (views) …", flush=True)
+    dbt_seconds = build_views(dirs, env)
+    os.environ["GAMING_EVENTS_URL"] = str(backlog.folder)  # where the sensor lists files
+    print("tick cost: publish_serving / idle tick / one-file tick …", flush=True)
+    publish_runs = []
+    for _ in range(3):
+        with warehouse_lock():
+            publish_runs.append(round(timed(gaming.publish_serving)[1], 3))
+    evaluate_sensor()  # first call pays the imports and Dagster setup; not counted
+    idle, idle_seconds = evaluate_sensor()
+    write_files(backlog.folder, 1, args.tick_file_lines, seed=args.seed, start_index=backlog.files)
+    loaded, load_seconds = evaluate_sensor()
+    write_files(
+        backlog.folder, 1, args.tick_file_lines, seed=args.seed, start_index=backlog.files + 1
+    )
+    steps = one_file_steps(str(backlog.folder))
+    from tributary.serving import SnapshotReader, current_version, domain_dir
+
+    versions = list(domain_dir("gaming").glob("*.duckdb"))
+    current = current_version("gaming")
+    cur = SnapshotReader("gaming").cursor()
+    try:
+        served = cur.execute("SELECT count(*) FROM gaming.user_events").fetchone()[0]
+    finally:
+        cur.close()
+    return TickCost(
+        dbt_run_seconds=round(dbt_seconds, 3),
+        publish_seconds=publish_runs,
+        idle_tick_seconds=round(idle_seconds, 3),
+        load_tick_seconds=round(load_seconds, 3),
+        load_tick_result=f"{describe(loaded)}; idle tick {describe(idle)}",
+        snapshot_events=served,
+        snapshot_mb=round(current.stat().st_size / 1e6, 1) if current else 0.0,
+        serving_versions=len(versions),
+        serving_dir_mb=round(sum(v.stat().st_size for v in versions) / 1e6, 1),
+        one_file_steps=steps,
+    )
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def verification(backlog: Backlog, load: TributaryLoad) -> dict[str, bool]:
+    return {
+        "valid + quarantined == lines written": load.valid + load.quarantined == backlog.lines,
+        "valid == generator's valid lines": load.valid == backlog.valid,
+        "all files read": load.files == backlog.files and load.lines_read == backlog.lines,
+        "warehouse rows == batch rows": load.events_in_warehouse == load.valid
+        and load.quarantine_in_warehouse == load.quarantined,
+        "reconciliation passed": load.reconcile_passed,
+    }
+
+
+def build_result(
+    args: argparse.Namespace,
+    backlog: Backlog,
+    loads: list[TributaryLoad],
+    baselines: list[DuckDBLoad],
+    profile: dict[str, float],
+    ticks: TickCost | None,
+) -> dict[str, Any]:
+    load = median_run(loads, lambda r: r.seconds)
+    baseline = median_run(baselines, lambda r: r.seconds)
+    trib_eps = rate(backlog.lines, load.seconds)
+    duck_eps = rate(backlog.lines, baseline.seconds)
+    checks: dict[str, bool] = {}
+    for each in loads:  # every run must be right, not only the median one
+        for check, ok in verification(backlog, each).items():
+            checks[check] = checks.get(check, True) and ok
+    return {
+        "benchmark": NAME,
+        "params": {k: v for k, v in vars(args).items() if k != "keep"},
+        "backlog": {**asdict(backlog), "folder": str(backlog.folder), "valid": backlog.valid},
+        "tributary": {
+            **asdict(load),
+            "seconds": round(load.seconds, 3),
+            "events_per_second": trib_eps,
+            "plan_share": round(load.plan_seconds / load.seconds, 3),
+            "plan_lines_per_second": rate(backlog.lines, load.plan_seconds),
+            "dlt_rows_per_second": rate(load.valid + load.quarantined, load.dlt_seconds),
+            "all_runs_seconds": [round(r.seconds, 3) for r in loads],
+        },
+        "duckdb_read_json": {
+            **asdict(baseline),
+            "events_per_second": duck_eps,
+            "all_runs_seconds": [r.seconds for r in baselines],
+        },
+        "ratio_tributary_over_duckdb": round(trib_eps / duck_eps, 4) if duck_eps else None,
+        "plan_load_profile_seconds": profile,
+        "tick_cost_at_size": asdict(ticks) if ticks else None,
+        "verification": {"checks": checks, "passed": all(checks.values())},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine": machine_info(),
+    }
+
+
+def print_report(r: dict[str, Any]) -> None:
+    b, t, d = r["backlog"], r["tributary"], r["duckdb_read_json"]
+    print(rule("Tributary gaming throughput: backlog load"))
+    print(
+        f"  backlog       {b['files']} files x {r['params']['lines']} lines = {b['lines']:,} lines "
+        f"({b['bytes'] / 1e6:.1f} MB, {b['defective']} defective); generated in {b['seconds']:.1f} s"
+    )
+    print(rule("tributary: plan_load + dlt pipeline.run"))
+    runs = ", ".join(f"{v:.2f}" for v in t["all_runs_seconds"])
+    print(
+        f"  total         {t['seconds']:.2f} s   → {t['events_per_second']:,.0f} events/s   "
+        f"(median run of: {runs} s)"
+    )
+    print(
+        f"  read+validate {t['plan_seconds']:.2f} s ({t['plan_share']:.0%})   "
+        f"→ {t['plan_lines_per_second']:,.0f} lines/s"
+    )
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in t["dlt_steps"].items())
+    print(
+        f"  dlt load      {t['dlt_seconds']:.2f} s ({1 - t['plan_share']:.0%})   "
+        f"→ {t['dlt_rows_per_second']:,.0f} rows/s   [{steps}]"
+    )
+    print(
+        f"  rows          {t['valid']:,} valid + {t['quarantined']:,} quarantined   "
+        f"(process peak RSS {r['peak_rss_mb']:,.0f} MB)"
+    )
+    print(rule("baseline: DuckDB read_json(ignore_errors) → table"))
+    runs = ", ".join(f"{v:.2f}" for v in d["all_runs_seconds"])
+    print(
+        f"  total         {d['seconds']:.2f} s   → {d['events_per_second']:,.0f} events/s   "
+        f"(median run of: {runs} s)"
+    )
+    print(f"  rows          {d['rows']:,} kept (bad JSON skipped; no validation, no quarantine)")
+    print(rule("comparison"))
+    print(f"  tributary / duckdb events/s = {r['ratio_tributary_over_duckdb']}")
+    profile = ", ".join(f"{k} {v:.2f} s" for k, v in r["plan_load_profile_seconds"].items())
+    print(f"  plan_load parts (separate pass): {profile}")
+    ticks = r["tick_cost_at_size"]
+    if ticks:
+        print(rule(f"near-real-time path with {t['valid']:,} events in the warehouse"))
+        runs = ", ".join(f"{v:.2f}" for v in ticks["publish_seconds"])
+        print(f"  publish_serving alone   {runs} s (3 runs)")
+        print(
+            f"  snapshot                {ticks['snapshot_mb']:.1f} MB per version, "
+            f"{ticks['serving_versions']} versions on disk ({ticks['serving_dir_mb']:.1f} MB)"
+        )
+        print(f"  idle sensor tick        {ticks['idle_tick_seconds']:.2f} s")
+        print(
+            f"  one-file sensor tick    {ticks['load_tick_seconds']:.2f} s   "
+            f"({r['params']['tick_file_lines']} lines)"
+        )
+        parts = ", ".join(f"{k} {v:.2f} s" for k, v in ticks["one_file_steps"].items())
+        print(f"  one-file tick, by step  {parts}")
+        print(
+            f"  ({ticks['load_tick_result']}; views built by dbt run in {ticks['dbt_run_seconds']:.1f} s)"
+        )
+    print(rule("verification"))
+    for check, ok in r["verification"]["checks"].items():
+        print(f"  [{'ok' if ok else 'FAIL'}] {check}")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def median_run(runs: list[T], seconds: Callable[[T], float]) -> T:
+    return sorted(runs, key=seconds)[len(runs) // 2]
+
+
+def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    backlog = generate_backlog(root / "backlog", args.files, args.lines, args.seed)
+    loads: list[TributaryLoad] = []
+    for i in range(args.repeat):  # each run into a fresh data dir
+        dirs = make_dirs(root / f"tributary-{i}")
+        env = point_at(dirs)
+        ensure_manifest(env)
+        loads.append(load_tributary(str(backlog.folder)))
+        gc.collect()
+    baselines = [
+        load_duckdb(backlog.folder, root / f"duckdb-{i}.duckdb") for i in range(args.repeat)
+    ]
+    profile = profile_plan(str(backlog.folder))
+    gc.collect()
+    # The last data dir holds the backlog: measure the near-real-time path on it.
+    ticks = None if args.skip_tick_cost else tick_cost(args, backlog, dirs, env)
+    return build_result(args, backlog, loads, baselines, profile, ticks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    install_time_cap(args.time_cap)
+    root = Path(tempfile.mkdtemp(prefix="tributary-bench-throughput-"))
+    ok = False
+    try:
+        result = run(args, root)
+        print_report(result)
+        print(f"\nresult written to {write_result(NAME, result)}")
+        ok = result["verification"]["passed"]
+        return 0 if ok else 1
+    except (BenchTimeout, KeyboardInterrupt, subprocess.SubprocessError) as exc:
+        print(f"\nbenchmark aborted: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        clear_time_cap()
+        if ok and not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"temp dirs kept in {root}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
