@@ -9,7 +9,6 @@ from dataclasses import asdict
 
 from loaders.gaming.landing import Landing
 from loaders.gaming.pipeline import pipeline, plan_load, publish_serving, report
-from loaders.gaming.source import gaming_events_source
 from tributary.locking import warehouse_lock
 
 
@@ -21,7 +20,7 @@ def main() -> None:
     started = time.perf_counter()
     with warehouse_lock():
         plan = plan_load(Landing(args.url), args.max_files)
-        pipeline().run(gaming_events_source(plan.batch))
+        pipeline().run(plan.source())
         publish_serving()
     print(json.dumps(asdict(report(plan, started))))
 

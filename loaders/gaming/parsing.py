@@ -157,14 +157,12 @@ def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
                    CASE WHEN spend_type IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
                         THEN spend_value END AS spend
             FROM classified WHERE reason IS NULL
-            ORDER BY source_file, line_number
             """
         ).fetch_arrow_table()
         quarantine = con.execute(
             """
             SELECT source_file, line_number, raw, reason
             FROM classified WHERE reason IS NOT NULL
-            ORDER BY source_file, line_number
             """
         ).fetch_arrow_table()
     finally:

@@ -7,14 +7,16 @@ and then calls ``publish_serving`` so the API sees the new rows.
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import duckdb
 
 from loaders.common import open_warehouse, table_exists, warehouse_pipeline
 from loaders.gaming.landing import LandedFile, Landing
-from loaders.gaming.source import ParsedBatch, parse_batch
+from loaders.gaming.source import ParsedBatch, gaming_events_source, parse_batch
 from tributary import serving
 
 PIPELINE_NAME = "gaming_events"
@@ -32,17 +34,43 @@ SERVED_TABLES = [
 ]
 
 
+def files_per_batch() -> int:
+    """Files read and validated together (bounds memory: about 17x the batch's bytes)."""
+    return int(os.environ.get("GAMING_FILES_PER_BATCH", "200"))
+
+
 @dataclass
 class LoadPlan:
-    batch: ParsedBatch
+    """What one load will read; ``batches()`` reads and validates lazily, counting as it goes."""
+
+    landing: Landing
     pending: list[LandedFile]
     known_files: int
     rewritten: list[str]
     listed: int
+    batch_size: int = field(default_factory=files_per_batch)
+    batch_ids: list[str] = field(default_factory=list)
+    lines_read: int = 0
+    valid: int = 0
+    quarantined: int = 0
 
     @property
     def empty(self) -> bool:
         return not self.pending
+
+    def batches(self) -> Iterator[ParsedBatch]:
+        for start in range(0, len(self.pending), self.batch_size):
+            chunk = self.pending[start : start + self.batch_size]
+            batch = parse_batch(chunk, self.landing.read(chunk))
+            self.batch_ids.append(batch.batch_id)
+            self.lines_read += batch.lines_read
+            self.valid += batch.events.num_rows
+            self.quarantined += batch.quarantine.num_rows
+            yield batch
+
+    def source(self):
+        """The dlt source that streams this plan's batches."""
+        return gaming_events_source(self.batches())
 
 
 def pipeline():
@@ -61,15 +89,15 @@ def loaded_manifest() -> dict[str, str]:
 
 
 def plan_load(landing: Landing, max_files: int | None = None) -> LoadPlan:
-    """List, diff against the manifest, read and validate what is new. Caller holds the lock."""
+    """List and diff against the manifest; files are read when the plan's source is extracted.
+    Caller holds the lock until the load is done."""
     listed = landing.list()
     manifest = loaded_manifest()
     pending = [f for f in listed if manifest.get(f.path) != f.fingerprint]
     if max_files is not None:
         pending = pending[:max_files]
     rewritten = [f.path for f in pending if f.path in manifest]
-    batch = parse_batch(pending, landing.read(pending)) if pending else ParsedBatch.empty()
-    return LoadPlan(batch, pending, len(manifest), rewritten, len(listed))
+    return LoadPlan(landing, pending, len(manifest), rewritten, len(listed))
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -86,7 +114,7 @@ def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> None:
 
 @dataclass
 class LoadReport:
-    batch_id: str
+    batch_ids: list[str]
     files: int
     rewritten: int
     lines_read: int
@@ -96,14 +124,13 @@ class LoadReport:
 
 
 def report(plan: LoadPlan, started: float) -> LoadReport:
-    b = plan.batch
     return LoadReport(
-        batch_id=b.batch_id,
+        batch_ids=list(plan.batch_ids),
         files=len(plan.pending),
         rewritten=len(plan.rewritten),
-        lines_read=b.lines_read,
-        valid=b.events.num_rows,
-        quarantined=b.quarantine.num_rows,
+        lines_read=plan.lines_read,
+        valid=plan.valid,
+        quarantined=plan.quarantined,
         seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -131,24 +158,25 @@ class Reconciliation:
         )
 
 
-def reconcile(con: duckdb.DuckDBPyConnection, batch_id: str | None = None) -> Reconciliation:
+def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
     """For each load (batch, file): lines read = valid + quarantined, and exactly that many
     rows are in ``events`` and ``quarantine``. Rows of a batch with no completed load record
-    (a crash before dlt finished) are invisible downstream and counted as ``orphan_rows``."""
+    (a crash before dlt finished) are invisible downstream and counted as ``orphan_rows``.
+    ``batch_ids`` limits the check to those batches (None: every load ever)."""
     if not table_exists(con, DATASET, "file_loads"):
         return Reconciliation(0, 0, 0, 0, 0, 0, 0, 0)
     row = con.execute(
         f"""
         WITH loads AS (
-            SELECT * FROM {DATASET}.file_loads WHERE $batch IS NULL OR batch_id = $batch
+            SELECT * FROM {DATASET}.file_loads WHERE $all OR list_contains($batches::VARCHAR[], batch_id)
         ),
         ev AS (
             SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.events
-            WHERE $batch IS NULL OR batch_id = $batch GROUP BY ALL
+            WHERE $all OR list_contains($batches::VARCHAR[], batch_id) GROUP BY ALL
         ),
         q AS (
             SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.quarantine
-            WHERE $batch IS NULL OR batch_id = $batch GROUP BY ALL
+            WHERE $all OR list_contains($batches::VARCHAR[], batch_id) GROUP BY ALL
         ),
         joined AS (
             SELECT loads.*, coalesce(ev.n, 0) AS ev_n, coalesce(q.n, 0) AS q_n
@@ -166,6 +194,6 @@ def reconcile(con: duckdb.DuckDBPyConnection, batch_id: str | None = None) -> Re
             + (SELECT coalesce(sum(n), 0) FROM q ANTI JOIN loads USING (batch_id, source_file))
         FROM joined
         """,
-        {"batch": batch_id},
+        {"all": batch_ids is None, "batches": batch_ids or []},
     ).fetchone()
     return Reconciliation(*(int(v) for v in row))

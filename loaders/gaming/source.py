@@ -11,12 +11,16 @@ Four resources land in ``gaming_raw``:
 Rows are keyed by (source_file, line_number) within a batch. A batch that crashed half-way is
 either finished by dlt's pending-package recovery or read again under a new batch id; either
 way ``files`` points at exactly one complete batch per file.
+
+Files are read and validated lazily, a bounded number of files per batch, so a backlog of any
+size streams through dlt with bounded memory: one parent resource yields parsed batches and
+four transformers pick their table out of each.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -65,10 +69,11 @@ class ParsedBatch:
 
     @classmethod
     def empty(cls) -> ParsedBatch:
+        """No rows, full schemas: lets dlt create the tables on an empty input location."""
         return cls(
             batch_id="",
-            events=EVENTS_SCHEMA.empty_table(),
-            quarantine=QUARANTINE_SCHEMA.empty_table(),
+            events=_with_batch(EVENTS_SCHEMA.empty_table(), ""),
+            quarantine=_with_batch(QUARANTINE_SCHEMA.empty_table(), ""),
             files=FILES_SCHEMA.empty_table(),
         )
 
@@ -117,32 +122,37 @@ def _counts(table: pa.Table) -> dict[str, int]:
 
 
 @dlt.source(name="gaming", max_table_nesting=0)
-def gaming_events_source(batch: ParsedBatch | None = None) -> Iterator:
-    """Resources for one parsed batch (empty batch: typed empty tables, so the schema exists).
+def gaming_events_source(batches: Iterable[ParsedBatch] | None = None) -> Iterator:
+    """Resources for a stream of parsed batches (none: typed empty tables, so the schema exists).
 
     The Arrow schemas are the column contract; dlt takes types and nullability from them.
     """
-    batch = batch or ParsedBatch.empty()
-    if not batch.batch_id:
-        events = _with_batch(batch.events, "")
-        quarantine = _with_batch(batch.quarantine, "")
-    else:
-        events, quarantine = batch.events, batch.quarantine
 
-    @dlt.resource(name="events", write_disposition="append")
-    def events_resource() -> Iterator[pa.Table]:
-        yield events
+    @dlt.resource(name="parsed_batches", selected=False)
+    def parsed_batches() -> Iterator[ParsedBatch]:
+        produced = False
+        for batch in batches or ():
+            produced = True
+            yield batch
+        if not produced:
+            yield ParsedBatch.empty()
 
-    @dlt.resource(name="quarantine", write_disposition="append")
-    def quarantine_resource() -> Iterator[pa.Table]:
-        yield quarantine
+    @dlt.transformer(data_from=parsed_batches, name="events", write_disposition="append")
+    def events(batch: ParsedBatch) -> Iterator[pa.Table]:
+        yield batch.events
 
-    @dlt.resource(name="files", write_disposition="merge", primary_key="source_file")
-    def files_resource() -> Iterator[pa.Table]:
+    @dlt.transformer(data_from=parsed_batches, name="quarantine", write_disposition="append")
+    def quarantine(batch: ParsedBatch) -> Iterator[pa.Table]:
+        yield batch.quarantine
+
+    @dlt.transformer(
+        data_from=parsed_batches, name="files", write_disposition="merge", primary_key="source_file"
+    )
+    def files(batch: ParsedBatch) -> Iterator[pa.Table]:
         yield batch.files
 
-    @dlt.resource(name="file_loads", write_disposition="append")
-    def file_loads_resource() -> Iterator[pa.Table]:
+    @dlt.transformer(data_from=parsed_batches, name="file_loads", write_disposition="append")
+    def file_loads(batch: ParsedBatch) -> Iterator[pa.Table]:
         yield batch.files
 
-    return events_resource, quarantine_resource, files_resource, file_loads_resource
+    return parsed_batches, events, quarantine, files, file_loads

@@ -9,7 +9,6 @@ from typing import Any
 from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
-from loaders.gaming.source import gaming_events_source
 from tributary import settings
 from tributary.locking import warehouse_lock
 
@@ -35,7 +34,7 @@ def load(url: str | None = None, max_files: int | None = None) -> gaming.LoadPla
     """One incremental load + snapshot publish, as the sensor does it."""
     with warehouse_lock():
         plan = gaming.plan_load(Landing(url), max_files)
-        gaming.pipeline().run(gaming_events_source(plan.batch))
+        gaming.pipeline().run(plan.source())
         gaming.publish_serving()
     return plan
 

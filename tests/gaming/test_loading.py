@@ -48,9 +48,9 @@ def test_new_files_load_only_new_rows(built_data_dir):
     second = load()
     assert [f.path.rsplit("/", 1)[-1] for f in second.pending] == ["0001.json"]
     # The second batch read only the new file: two lines, not four.
-    assert rows(
-        "SELECT count(*) FROM gaming_raw.events WHERE batch_id = ?", [second.batch.batch_id]
-    ) == [(2,)]
+    assert rows("SELECT count(*) FROM gaming_raw.events WHERE batch_id = ?", second.batch_ids) == [
+        (2,)
+    ]
     assert rows("SELECT count(*) FROM gaming_raw.file_loads") == [(2,)]
     assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [
         ("A", "3.50"),
@@ -184,13 +184,12 @@ def test_empty_or_missing_landing_location(built_data_dir, data_dir):
 
 def test_crash_between_extract_and_load_loses_and_duplicates_nothing(built_data_dir):
     from loaders.gaming.landing import Landing
-    from loaders.gaming.source import gaming_events_source
 
     land("0000.json", [event("A", spend="1.00"), event("B", spend="2.00"), "junk"])
     # A run that extracted and normalised, then died before loading.
     plan = gaming.plan_load(Landing())
     p = gaming.pipeline()
-    p.extract(gaming_events_source(plan.batch))
+    p.extract(plan.source())
     p.normalize()
     assert p.list_normalized_load_packages()
 
@@ -199,6 +198,23 @@ def test_crash_between_extract_and_load_loses_and_duplicates_nothing(built_data_
     assert rows("SELECT count(*) FROM gaming.quarantine") == [(1,)]
     con = open_warehouse(read_only=True)
     try:
+        assert gaming.reconcile(con).passed
+    finally:
+        con.close()
+
+
+def test_a_backlog_streams_through_in_bounded_batches(built_data_dir, monkeypatch):
+    monkeypatch.setenv("GAMING_FILES_PER_BATCH", "2")
+    for i in range(5):
+        land(f"{i:04d}.json", [event(f"u{i}", spend="1.25"), "junk"])
+    plan = load()
+    assert len(plan.batch_ids) == 3  # 2 + 2 + 1 files, one dlt run
+    assert (plan.lines_read, plan.valid, plan.quarantined) == (10, 5, 5)
+    assert rows("SELECT count(DISTINCT batch_id) FROM gaming_raw.files") == [(3,)]
+    assert rows("SELECT count(*), min(total_spend) FROM gaming.revenue") == [(5, "1.25")]
+    con = open_warehouse(read_only=True)
+    try:
+        assert gaming.reconcile(con, plan.batch_ids[:1]).lines_read == 4
         assert gaming.reconcile(con).passed
     finally:
         con.close()

@@ -262,7 +262,7 @@ def test_rewritten_object_is_reread_and_new_object_loaded_alone(s3, built_data_d
     assert fourth.rewritten == [] and fourth.listed == 2
     assert rows(
         "SELECT source_file, count(*) FROM gaming_raw.events WHERE batch_id = ? GROUP BY ALL",
-        [fourth.batch.batch_id],
+        fourth.batch_ids,
     ) == [(f"{s3.url()}0001.json", 2)]
     assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [("A", "7.01"), ("C", "2.50")]
     assert load().empty

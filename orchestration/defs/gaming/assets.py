@@ -32,14 +32,18 @@ def gaming_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
     with warehouse_lock():
         plan = gaming.plan_load(Landing())
         context.log.info(
-            "%d files listed, %d pending (%d rewritten), %d lines read",
+            "%d files listed, %d pending (%d rewritten)",
             plan.listed,
             len(plan.pending),
             len(plan.rewritten),
-            plan.batch.lines_read,
         )
-        yield from dlt.run(
-            context, dlt_source=gaming_events_source(plan.batch), dlt_pipeline=gaming.pipeline()
+        yield from dlt.run(context, dlt_source=plan.source(), dlt_pipeline=gaming.pipeline())
+        context.log.info(
+            "read %d lines: %d valid, %d quarantined, in %d batches",
+            plan.lines_read,
+            plan.valid,
+            plan.quarantined,
+            len(plan.batch_ids),
         )
 
 

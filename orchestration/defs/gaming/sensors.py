@@ -19,7 +19,6 @@ import dagster as dg
 from loaders.common import open_warehouse, table_exists
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
-from loaders.gaming.source import gaming_events_source
 from orchestration.defs.gaming.assets import RAW_EVENTS, SERVING, gaming_raw, snapshot_metadata
 from orchestration.lib.warehouse import pin_data_dir
 from tributary.locking import WarehouseBusy, warehouse_lock
@@ -51,10 +50,10 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
             plan = gaming.plan_load(landing, max_files=_max_files())
             if plan.empty:
                 return dg.SkipReason(f"no new files among {plan.listed} listed")
-            gaming.pipeline().run(gaming_events_source(plan.batch))
+            gaming.pipeline().run(plan.source())
             con = open_warehouse()
             try:
-                check = gaming.reconcile(con, plan.batch.batch_id)
+                check = gaming.reconcile(con, plan.batch_ids)
                 published = table_exists(con, "gaming", "revenue")
                 if published:
                     gaming.publish_serving(con)
@@ -65,7 +64,11 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
 
     load = gaming.report(plan, started)
     context.log.info("loaded %s", load)
-    batch_meta = {"batch_id": load.batch_id, "files": load.files, "rewritten": load.rewritten}
+    batch_meta = {
+        "batch_ids": ", ".join(load.batch_ids),
+        "files": load.files,
+        "rewritten": load.rewritten,
+    }
     rows = {
         "events": load.valid,
         "quarantine": load.quarantined,
@@ -89,4 +92,4 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
     )
     if published:
         events.append(dg.AssetMaterialization(asset_key=SERVING, metadata=snapshot_metadata()))
-    return dg.SensorResult(asset_events=events, cursor=load.batch_id)
+    return dg.SensorResult(asset_events=events, cursor=load.batch_ids[-1])
