@@ -8,7 +8,8 @@ the tick if a run holds it), loads up to ``GAMING_SENSOR_MAX_FILES`` new or rewr
 with the same dlt source the ``gaming_raw`` asset uses, verifies the reconciliation, publishes
 the serving snapshot and reports all of it to Dagster as materializations and a check
 evaluation. The gaming marts are views over ``gaming_raw``, so no dbt run is needed per file.
-A backlog larger than one tick is worked off over consecutive ticks.
+A backlog larger than one tick is worked off over consecutive ticks. Ticks come every 5 s:
+Dagster 1.13's sensor daemon does not loop faster, which is most of the measured latency.
 """
 
 import os
@@ -31,7 +32,8 @@ def _max_files() -> int:
 
 
 def _interval() -> int:
-    return int(os.environ.get("GAMING_SENSOR_INTERVAL_SECONDS", "1"))
+    # Dagster 1.13's sensor daemon loops at most every 5 s whatever the interval asks.
+    return int(os.environ.get("GAMING_SENSOR_INTERVAL_SECONDS", "5"))
 
 
 @dg.sensor(
