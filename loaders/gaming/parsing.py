@@ -18,19 +18,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from loaders.incremental_files import lines_table
 from tributary import duck
+
+__all__ = ["EVENTS_SCHEMA", "QUARANTINE_SCHEMA", "lines_table", "validate"]
 
 MAX_SPEND_SCALE = 10
 MAX_SPEND_INTEGER_DIGITS = 18
-
-LINES_SCHEMA = pa.schema(
-    [
-        ("source_file", pa.string()),
-        ("line_number", pa.int64()),
-        ("raw", pa.string()),
-        ("utf8_ok", pa.bool_()),
-    ]
-)
 
 EVENTS_SCHEMA = pa.schema(
     [
@@ -51,43 +45,6 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
     ]
 )
-
-
-def split_lines(source_file: str, data: bytes) -> tuple[list[str], list[bool]]:
-    """Lines of a JSON-lines file (``\\n`` or ``\\r\\n``); a final newline ends the last line."""
-    if data.endswith(b"\n"):
-        data = data[:-1]
-    if not data:
-        return [], []
-    try:
-        lines = data.decode("utf-8").split("\n")
-        ok = [True] * len(lines)
-    except UnicodeDecodeError:
-        lines, ok = [], []
-        for chunk in data.split(b"\n"):
-            try:
-                lines.append(chunk.decode("utf-8"))
-                ok.append(True)
-            except UnicodeDecodeError:
-                lines.append(chunk.decode("utf-8", errors="replace"))
-                ok.append(False)
-    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    return lines, ok
-
-
-def lines_table(contents: dict[str, bytes]) -> pa.Table:
-    """One row per line of every file, numbered from 1 within its file."""
-    files: list[str] = []
-    numbers: list[int] = []
-    raws: list[str] = []
-    oks: list[bool] = []
-    for source_file, data in contents.items():
-        lines, ok = split_lines(source_file, data)
-        files.extend([source_file] * len(lines))
-        numbers.extend(range(1, len(lines) + 1))
-        raws.extend(lines)
-        oks.extend(ok)
-    return pa.table([files, numbers, raws, oks], schema=LINES_SCHEMA)
 
 
 _CLASSIFY = f"""

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from loaders import incremental_files
 from loaders.common import open_warehouse, table_exists, warehouse_pipeline
 from loaders.gaming.landing import LandedFile, Landing
 from loaders.gaming.source import ParsedBatch, gaming_events_source, parse_batch
+from loaders.incremental_files import Reconciliation
 from tributary import serving
 
 PIPELINE_NAME = "gaming_events"
@@ -79,13 +81,7 @@ def pipeline():
 
 def loaded_manifest() -> dict[str, str]:
     """source_file → fingerprint of the content currently loaded."""
-    con = open_warehouse()
-    try:
-        if not table_exists(con, DATASET, "files"):
-            return {}
-        return dict(con.execute(f"SELECT source_file, fingerprint FROM {DATASET}.files").fetchall())
-    finally:
-        con.close()
+    return incremental_files.loaded_manifest(DATASET)
 
 
 def plan_load(landing: Landing, max_files: int | None = None) -> LoadPlan:
@@ -135,65 +131,7 @@ def report(plan: LoadPlan, started: float) -> LoadReport:
     )
 
 
-@dataclass
-class Reconciliation:
-    """Lines read vs rows landed, over every recorded read of every file."""
-
-    loads: int
-    lines_read: int
-    valid: int
-    quarantined: int
-    events_landed: int
-    quarantine_landed: int
-    mismatched_loads: int
-    orphan_rows: int
-
-    @property
-    def passed(self) -> bool:
-        return (
-            self.mismatched_loads == 0
-            and self.lines_read == self.valid + self.quarantined
-            and self.valid == self.events_landed
-            and self.quarantined == self.quarantine_landed
-        )
-
-
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
-    """For each load (batch, file): lines read = valid + quarantined, and exactly that many
-    rows are in ``events`` and ``quarantine``. Rows of a batch with no completed load record
-    (a crash before dlt finished) are invisible downstream and counted as ``orphan_rows``.
-    ``batch_ids`` limits the check to those batches (None: every load ever)."""
-    if not table_exists(con, DATASET, "file_loads"):
-        return Reconciliation(0, 0, 0, 0, 0, 0, 0, 0)
-    row = con.execute(
-        f"""
-        WITH loads AS (
-            SELECT * FROM {DATASET}.file_loads WHERE $all OR list_contains($batches::VARCHAR[], batch_id)
-        ),
-        ev AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.events
-            WHERE $all OR list_contains($batches::VARCHAR[], batch_id) GROUP BY ALL
-        ),
-        q AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.quarantine
-            WHERE $all OR list_contains($batches::VARCHAR[], batch_id) GROUP BY ALL
-        ),
-        joined AS (
-            SELECT loads.*, coalesce(ev.n, 0) AS ev_n, coalesce(q.n, 0) AS q_n
-            FROM loads
-            LEFT JOIN ev USING (batch_id, source_file)
-            LEFT JOIN q USING (batch_id, source_file)
-        )
-        SELECT
-            count(*),
-            coalesce(sum(lines_read), 0), coalesce(sum(valid_rows), 0),
-            coalesce(sum(quarantined_rows), 0), coalesce(sum(ev_n), 0), coalesce(sum(q_n), 0),
-            count(*) FILTER (WHERE lines_read <> valid_rows + quarantined_rows
-                             OR valid_rows <> ev_n OR quarantined_rows <> q_n),
-            (SELECT coalesce(sum(n), 0) FROM ev ANTI JOIN loads USING (batch_id, source_file))
-            + (SELECT coalesce(sum(n), 0) FROM q ANTI JOIN loads USING (batch_id, source_file))
-        FROM joined
-        """,
-        {"all": batch_ids is None, "batches": batch_ids or []},
-    ).fetchone()
-    return Reconciliation(*(int(v) for v in row))
+    """Lines read = valid + quarantined for every load (or those of ``batch_ids``), and exactly
+    those rows landed (see :func:`loaders.incremental_files.reconcile`)."""
+    return incremental_files.reconcile(con, DATASET, batch_ids)

@@ -19,38 +19,22 @@ four transformers pick their table out of each.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.gaming.landing import LandedFile
-from loaders.gaming.parsing import EVENTS_SCHEMA, QUARANTINE_SCHEMA, lines_table, validate
-
-FILES_SCHEMA = pa.schema(
-    [
-        pa.field(name, type_, nullable=False)
-        for name, type_ in [
-            ("source_file", pa.string()),
-            ("fingerprint", pa.string()),
-            ("size_bytes", pa.int64()),
-            ("batch_id", pa.string()),
-            ("lines_read", pa.int64()),
-            ("valid_rows", pa.int64()),
-            ("quarantined_rows", pa.int64()),
-            ("loaded_at", pa.timestamp("us", tz="UTC")),
-        ]
-    ]
+from loaders.gaming.parsing import EVENTS_SCHEMA, QUARANTINE_SCHEMA, validate
+from loaders.incremental_files import (
+    FILES_SCHEMA,
+    LandedFile,
+    file_rows,
+    lines_table,
+    new_batch_id,
+    with_batch,
 )
-
-
-def new_batch_id() -> str:
-    """Sortable by time, unique across processes."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -72,15 +56,10 @@ class ParsedBatch:
         """No rows, full schemas: lets dlt create the tables on an empty input location."""
         return cls(
             batch_id="",
-            events=_with_batch(EVENTS_SCHEMA.empty_table(), ""),
-            quarantine=_with_batch(QUARANTINE_SCHEMA.empty_table(), ""),
+            events=with_batch(EVENTS_SCHEMA.empty_table(), ""),
+            quarantine=with_batch(QUARANTINE_SCHEMA.empty_table(), ""),
             files=FILES_SCHEMA.empty_table(),
         )
-
-
-def _with_batch(table: pa.Table, batch_id: str) -> pa.Table:
-    column = pa.array([batch_id] * table.num_rows, pa.string())
-    return table.append_column(pa.field("batch_id", pa.string(), nullable=False), column)
 
 
 def parse_batch(files: list[LandedFile], contents: dict[str, bytes]) -> ParsedBatch:
@@ -88,37 +67,13 @@ def parse_batch(files: list[LandedFile], contents: dict[str, bytes]) -> ParsedBa
     batch_id = new_batch_id()
     lines = lines_table(contents)
     events, quarantine = validate(lines)
-    read_per_file = _counts(lines)
-    valid_per_file = _counts(events)
-    bad_per_file = _counts(quarantine)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "source_file": f.path,
-            "fingerprint": f.fingerprint,
-            "size_bytes": len(contents[f.path]),
-            "batch_id": batch_id,
-            "lines_read": read_per_file.get(f.path, 0),
-            "valid_rows": valid_per_file.get(f.path, 0),
-            "quarantined_rows": bad_per_file.get(f.path, 0),
-            "loaded_at": now,
-        }
-        for f in files
-    ]
     return ParsedBatch(
         batch_id=batch_id,
-        events=_with_batch(events, batch_id),
-        quarantine=_with_batch(quarantine, batch_id),
-        files=pa.Table.from_pylist(rows, schema=FILES_SCHEMA),
+        events=with_batch(events, batch_id),
+        quarantine=with_batch(quarantine, batch_id),
+        files=file_rows(files, contents, batch_id, lines, events, quarantine),
         file_paths=[f.path for f in files],
     )
-
-
-def _counts(table: pa.Table) -> dict[str, int]:
-    """Rows per source_file."""
-    if not table.num_rows:
-        return {}
-    return {v["values"]: v["counts"] for v in pc.value_counts(table["source_file"]).to_pylist()}
 
 
 @dlt.source(name="gaming", max_table_nesting=0)

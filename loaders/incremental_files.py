@@ -1,0 +1,302 @@
+"""Incremental loading of landed JSON-lines files, shared by every file-based domain.
+
+The pattern (see the gaming loader for the full story):
+
+- list the landing location with a fingerprint per file (:class:`Landing`);
+- diff against the manifest table ``<dataset>.files`` (:func:`loaded_manifest`): only new or
+  rewritten files are read;
+- split files into numbered lines (:func:`lines_table`), validate them in the domain's own
+  parser, and tag every row with the batch that read it (:func:`with_batch`);
+- record each read in ``files`` (current content, merge) and ``file_loads`` (history) with
+  :func:`file_rows`; staging joins rows to the batch ``files`` names, so a rewritten file
+  replaces its rows and a crashed batch is never seen half;
+- :func:`reconcile` proves lines read = valid + quarantined, and that exactly those rows landed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
+from fsspec.core import url_to_fs
+
+from loaders.common import open_warehouse, table_exists
+
+EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+# ----------------------------------------------------------------------------- landing
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file as listed: ``path`` is the key we store (URL form), ``fingerprint`` changes when
+    the content is rewritten (ETag on object stores, size + mtime on file systems)."""
+
+    path: str
+    fingerprint: str
+    size: int
+
+
+def _filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    options = {}
+    if url.startswith(("s3://", "s3a://")):
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:
+            options["client_kwargs"] = {"endpoint_url": endpoint}
+        # Never reuse a cached client across endpoints or credentials (tests switch them).
+        options["skip_instance_cache"] = True
+    return url_to_fs(url, **options)
+
+
+def fingerprint(info: dict) -> str:
+    """ETag + size where the store has one, else size + modification time."""
+    etag = info.get("ETag") or info.get("etag")
+    size = int(info.get("size") or 0)
+    if etag:
+        return f"etag:{str(etag).strip(chr(34))}:{size}"
+    mtime = info.get("mtime") or info.get("LastModified") or info.get("created") or ""
+    if hasattr(mtime, "timestamp"):
+        mtime = mtime.timestamp()
+    return f"stat:{size}:{mtime}"
+
+
+class Landing:
+    """A landing location (any fsspec URL: folder, ``s3://bucket/prefix``, ``memory://``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.fs, self.root = _filesystem(self.url)
+        self.protocol = (
+            self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        )
+
+    def _key(self, path: str) -> str:
+        return path if self.protocol == "file" else f"{self.protocol}://{path}"
+
+    def list(self) -> list[LandedFile]:
+        """Event files in name order; names starting with ``.`` or ``_`` (in-progress or marker
+        files) are skipped. A missing or empty location is simply empty."""
+        try:
+            found = self.fs.find(self.root, detail=True)
+        except FileNotFoundError:
+            return []
+        files = []
+        for path, info in found.items():
+            name = path.rsplit("/", 1)[-1]
+            if info.get("type") == "directory" or name.startswith((".", "_")):
+                continue
+            if not name.endswith(EVENT_FILE_SUFFIXES):
+                continue
+            files.append(LandedFile(self._key(path), fingerprint(info), int(info.get("size") or 0)))
+        files.sort(key=lambda f: f.path)
+        return files
+
+    def read(self, files: list[LandedFile]) -> dict[str, bytes]:
+        """Bytes of each file (fetched concurrently on object stores)."""
+        if not files:
+            return {}
+        paths = [self.fs._strip_protocol(f.path) for f in files]
+        contents = self.fs.cat(paths, on_error="raise")
+        if isinstance(contents, bytes):  # a single path comes back bare
+            contents = {paths[0]: contents}
+        return {f.path: contents[p] for f, p in zip(files, paths, strict=True)}
+
+
+# ------------------------------------------------------------------------------- lines
+
+LINES_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("line_number", pa.int64()),
+        ("raw", pa.string()),
+        ("utf8_ok", pa.bool_()),
+    ]
+)
+
+
+def split_lines(data: bytes) -> tuple[list[str], list[bool]]:
+    """Lines of a JSON-lines file (``\\n`` or ``\\r\\n``); a final newline ends the last line.
+    A line that is not valid UTF-8 is decoded with replacement characters and flagged."""
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    if not data:
+        return [], []
+    try:
+        lines = data.decode("utf-8").split("\n")
+        ok = [True] * len(lines)
+    except UnicodeDecodeError:
+        lines, ok = [], []
+        for chunk in data.split(b"\n"):
+            try:
+                lines.append(chunk.decode("utf-8"))
+                ok.append(True)
+            except UnicodeDecodeError:
+                lines.append(chunk.decode("utf-8", errors="replace"))
+                ok.append(False)
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines, ok
+
+
+def lines_table(contents: dict[str, bytes]) -> pa.Table:
+    """One row per line of every file, numbered from 1 within its file."""
+    files: list[str] = []
+    numbers: list[int] = []
+    raws: list[str] = []
+    oks: list[bool] = []
+    for source_file, data in contents.items():
+        lines, ok = split_lines(data)
+        files.extend([source_file] * len(lines))
+        numbers.extend(range(1, len(lines) + 1))
+        raws.extend(lines)
+        oks.extend(ok)
+    return pa.table([files, numbers, raws, oks], schema=LINES_SCHEMA)
+
+
+# ----------------------------------------------------------------------------- batches
+
+FILES_SCHEMA = pa.schema(
+    [
+        pa.field(name, type_, nullable=False)
+        for name, type_ in [
+            ("source_file", pa.string()),
+            ("fingerprint", pa.string()),
+            ("size_bytes", pa.int64()),
+            ("batch_id", pa.string()),
+            ("lines_read", pa.int64()),
+            ("valid_rows", pa.int64()),
+            ("quarantined_rows", pa.int64()),
+            ("loaded_at", pa.timestamp("us", tz="UTC")),
+        ]
+    ]
+)
+
+
+def new_batch_id() -> str:
+    """Sortable by time, unique across processes."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+
+
+def with_batch(table: pa.Table, batch_id: str) -> pa.Table:
+    column = pa.array([batch_id] * table.num_rows, pa.string())
+    return table.append_column(pa.field("batch_id", pa.string(), nullable=False), column)
+
+
+def row_counts(table: pa.Table) -> dict[str, int]:
+    """Rows per source_file."""
+    if not table.num_rows:
+        return {}
+    return {v["values"]: v["counts"] for v in pc.value_counts(table["source_file"]).to_pylist()}
+
+
+def file_rows(
+    files: list[LandedFile],
+    contents: dict[str, bytes],
+    batch_id: str,
+    lines: pa.Table,
+    valid: pa.Table,
+    quarantined: pa.Table,
+) -> pa.Table:
+    """The manifest rows of one batch: what was read from each file and where it went."""
+    read, ok, bad = row_counts(lines), row_counts(valid), row_counts(quarantined)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "source_file": f.path,
+            "fingerprint": f.fingerprint,
+            "size_bytes": len(contents[f.path]),
+            "batch_id": batch_id,
+            "lines_read": read.get(f.path, 0),
+            "valid_rows": ok.get(f.path, 0),
+            "quarantined_rows": bad.get(f.path, 0),
+            "loaded_at": now,
+        }
+        for f in files
+    ]
+    return pa.Table.from_pylist(rows, schema=FILES_SCHEMA)
+
+
+# ---------------------------------------------------------------------- warehouse side
+
+
+def loaded_manifest(dataset: str, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """source_file → fingerprint of the content currently loaded (caller holds the lock)."""
+    own = con is None
+    con = con or open_warehouse()
+    try:
+        if not table_exists(con, dataset, "files"):
+            return {}
+        return dict(con.execute(f"SELECT source_file, fingerprint FROM {dataset}.files").fetchall())
+    finally:
+        if own:
+            con.close()
+
+
+@dataclass
+class Reconciliation:
+    """Lines read vs rows landed, over the recorded reads of the files."""
+
+    loads: int
+    lines_read: int
+    valid: int
+    quarantined: int
+    events_landed: int
+    quarantine_landed: int
+    mismatched_loads: int
+    orphan_rows: int
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.mismatched_loads == 0
+            and self.lines_read == self.valid + self.quarantined
+            and self.valid == self.events_landed
+            and self.quarantined == self.quarantine_landed
+        )
+
+
+def reconcile(
+    con: duckdb.DuckDBPyConnection, dataset: str, batch_ids: list[str] | None = None
+) -> Reconciliation:
+    """For each load (batch, file) in ``<dataset>.file_loads``: lines read = valid +
+    quarantined, and exactly that many rows are in ``events`` and ``quarantine``. Rows of a batch
+    with no completed load record (a crash before dlt finished) are invisible downstream and
+    counted as ``orphan_rows``. ``batch_ids`` limits the check to those batches (None: all)."""
+    if not table_exists(con, dataset, "file_loads"):
+        return Reconciliation(0, 0, 0, 0, 0, 0, 0, 0)
+    in_scope = "$all OR list_contains($batches::VARCHAR[], batch_id)"
+    row = con.execute(
+        f"""
+        WITH loads AS (SELECT * FROM {dataset}.file_loads WHERE {in_scope}),
+        ev AS (
+            SELECT batch_id, source_file, count(*) AS n FROM {dataset}.events
+            WHERE {in_scope} GROUP BY ALL
+        ),
+        q AS (
+            SELECT batch_id, source_file, count(*) AS n FROM {dataset}.quarantine
+            WHERE {in_scope} GROUP BY ALL
+        ),
+        joined AS (
+            SELECT loads.*, coalesce(ev.n, 0) AS ev_n, coalesce(q.n, 0) AS q_n
+            FROM loads
+            LEFT JOIN ev USING (batch_id, source_file)
+            LEFT JOIN q USING (batch_id, source_file)
+        )
+        SELECT
+            count(*),
+            coalesce(sum(lines_read), 0), coalesce(sum(valid_rows), 0),
+            coalesce(sum(quarantined_rows), 0), coalesce(sum(ev_n), 0), coalesce(sum(q_n), 0),
+            count(*) FILTER (WHERE lines_read <> valid_rows + quarantined_rows
+                             OR valid_rows <> ev_n OR quarantined_rows <> q_n),
+            (SELECT coalesce(sum(n), 0) FROM ev ANTI JOIN loads USING (batch_id, source_file))
+            + (SELECT coalesce(sum(n), 0) FROM q ANTI JOIN loads USING (batch_id, source_file))
+        FROM joined
+        """,
+        {"all": batch_ids is None, "batches": batch_ids or []},
+    ).fetchone()
+    return Reconciliation(*(int(v) for v in row))
