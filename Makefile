@@ -42,6 +42,7 @@ dagster-home:
 
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
 	$(PY) -m simulation.gaming
+	$(PY) -m simulation.players
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all

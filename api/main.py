@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from api import errors
 from api.deps import reader
-from api.routers import gaming
+from api.routers import gaming, players
 from tributary.serving import SnapshotMissing
 
-DOMAINS = ["gaming"]
+DOMAINS = ["gaming", "players"]
 
 app = FastAPI(
     title="Tributary API",
@@ -24,6 +24,7 @@ app = FastAPI(
 )
 errors.install(app)
 app.include_router(gaming.router)
+app.include_router(players.router)
 
 
 class DomainHealth(BaseModel):

@@ -136,6 +136,38 @@ _GAMING_ALL = sorted(
     ]
 )
 
+_PLAYERS_RAW = [
+    "players_raw/events",
+    "players_raw/file_loads",
+    "players_raw/files",
+    "players_raw/quarantine",
+    "players_raw/timezones",
+]
+_PLAYERS_ALL = sorted(
+    [
+        "intermediate/int_players__clean_events",
+        "intermediate/int_players__current_events",
+        "intermediate/int_players__current_load_quarantine",
+        "intermediate/int_players__events_checked",
+        "intermediate/int_players__matches",
+        "intermediate/int_players__matches_checked",
+        "intermediate/int_players__registrations_checked",
+        "intermediate/int_players__rejected_events",
+        "intermediate/int_players__sessions",
+        "players/game_stats",
+        "players/match_data",
+        "players/quarantine",
+        "players/registration_data",
+        "players/session_data",
+        "serving/players",
+        "staging/stg_players__events",
+        "staging/stg_players__files",
+        "staging/stg_players__load_quarantine",
+        "staging/stg_players__timezones",
+        *_PLAYERS_RAW,
+    ]
+)
+
 EXPECTED_GRAPH = {
     # asset key -> group and upstream asset keys
     "assets": {
@@ -165,6 +197,90 @@ EXPECTED_GRAPH = {
         "staging/stg_gaming__events": {"group": "gaming", "deps": ["gaming_raw/events"]},
         "staging/stg_gaming__files": {"group": "gaming", "deps": ["gaming_raw/files"]},
         "staging/stg_gaming__quarantine": {"group": "gaming", "deps": ["gaming_raw/quarantine"]},
+        "intermediate/int_players__clean_events": {
+            "group": "players",
+            "deps": [
+                "intermediate/int_players__matches_checked",
+                "intermediate/int_players__registrations_checked",
+            ],
+        },
+        "intermediate/int_players__current_events": {
+            "group": "players",
+            "deps": ["staging/stg_players__events", "staging/stg_players__files"],
+        },
+        "intermediate/int_players__current_load_quarantine": {
+            "group": "players",
+            "deps": ["staging/stg_players__files", "staging/stg_players__load_quarantine"],
+        },
+        "intermediate/int_players__events_checked": {
+            "group": "players",
+            "deps": ["intermediate/int_players__current_events", "staging/stg_players__timezones"],
+        },
+        "intermediate/int_players__matches": {
+            "group": "players",
+            "deps": ["intermediate/int_players__clean_events"],
+        },
+        "intermediate/int_players__matches_checked": {
+            "group": "players",
+            "deps": ["intermediate/int_players__registrations_checked"],
+        },
+        "intermediate/int_players__registrations_checked": {
+            "group": "players",
+            "deps": ["intermediate/int_players__events_checked"],
+        },
+        "intermediate/int_players__rejected_events": {
+            "group": "players",
+            "deps": [
+                "intermediate/int_players__events_checked",
+                "intermediate/int_players__matches_checked",
+                "intermediate/int_players__registrations_checked",
+            ],
+        },
+        "intermediate/int_players__sessions": {
+            "group": "players",
+            "deps": ["intermediate/int_players__clean_events"],
+        },
+        "players/game_stats": {
+            "group": "players",
+            "deps": ["players/match_data", "players/session_data"],
+        },
+        "players/match_data": {"group": "players", "deps": ["intermediate/int_players__matches"]},
+        "players/quarantine": {
+            "group": "players",
+            "deps": [
+                "intermediate/int_players__current_load_quarantine",
+                "intermediate/int_players__rejected_events",
+            ],
+        },
+        "players/registration_data": {
+            "group": "players",
+            "deps": ["intermediate/int_players__clean_events"],
+        },
+        "players/session_data": {
+            "group": "players",
+            "deps": ["intermediate/int_players__sessions"],
+        },
+        "players_raw/events": {"group": "players", "deps": []},
+        "players_raw/file_loads": {"group": "players", "deps": []},
+        "players_raw/files": {"group": "players", "deps": []},
+        "players_raw/quarantine": {"group": "players", "deps": []},
+        "players_raw/timezones": {"group": "players", "deps": []},
+        "serving/players": {
+            "group": "players",
+            "deps": [
+                "players/game_stats",
+                "players/match_data",
+                "players/registration_data",
+                "players/session_data",
+            ],
+        },
+        "staging/stg_players__events": {"group": "players", "deps": ["players_raw/events"]},
+        "staging/stg_players__files": {"group": "players", "deps": ["players_raw/files"]},
+        "staging/stg_players__load_quarantine": {
+            "group": "players",
+            "deps": ["players_raw/quarantine"],
+        },
+        "staging/stg_players__timezones": {"group": "players", "deps": ["players_raw/timezones"]},
     },
     # "asset key:check name" -> blocking
     "checks": {
@@ -189,11 +305,101 @@ EXPECTED_GRAPH = {
         "staging/stg_gaming__files:assert_gaming_lines_reconcile": True,
         "staging/stg_gaming__files:not_null_stg_gaming__files_source_file": True,
         "staging/stg_gaming__files:unique_stg_gaming__files_source_file": True,
+        "intermediate/int_players__clean_events:"
+        "accepted_values_int_players__clean_events_event_type__registration__session_ping__match": True,
+        "intermediate/int_players__clean_events:not_null_int_players__clean_events_event_id": True,
+        "intermediate/int_players__clean_events:"
+        "not_null_int_players__clean_events_input_order": True,
+        "intermediate/int_players__clean_events:"
+        "players_clean_events_one_start_and_one_end_per_match": True,
+        "intermediate/int_players__clean_events:unique_int_players__clean_events_event_id": True,
+        "intermediate/int_players__clean_events:unique_int_players__clean_events_input_order": True,
+        "intermediate/int_players__current_events:"
+        "not_null_int_players__current_events_input_order": True,
+        "intermediate/int_players__current_events:"
+        "unique_combination_int_players__current_events_source_file__line_number": True,
+        "intermediate/int_players__current_events:"
+        "unique_int_players__current_events_input_order": True,
+        "intermediate/int_players__events_checked:"
+        "not_null_int_players__events_checked_input_order": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_duplicate_event_id_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_invalid_device_os_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_invalid_event_id_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_invalid_event_type_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_invalid_goals_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_invalid_timestamp_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_self_match_holds": True,
+        "intermediate/int_players__events_checked:"
+        "players_events_checked_rule_unknown_country_timezone_holds": True,
+        "intermediate/int_players__events_checked:"
+        "unique_int_players__events_checked_input_order": True,
+        "intermediate/int_players__matches:int_players__matches_away_points_are_0_1_or_3": True,
+        "intermediate/int_players__matches:int_players__matches_home_points_are_0_1_or_3": True,
+        "intermediate/int_players__matches:not_null_int_players__matches_match_id": True,
+        "intermediate/int_players__matches:unique_int_players__matches_match_id": True,
+        "intermediate/int_players__matches_checked:"
+        "not_null_int_players__matches_checked_input_order": True,
+        "intermediate/int_players__matches_checked:"
+        "not_null_int_players__matches_checked_rule": True,
+        "intermediate/int_players__matches_checked:"
+        "unique_int_players__matches_checked_input_order": True,
+        "intermediate/int_players__registrations_checked:"
+        "not_null_int_players__registrations_checked_input_order": True,
+        "intermediate/int_players__registrations_checked:"
+        "players_registrations_checked_rule_second_registration_holds": True,
+        "intermediate/int_players__registrations_checked:"
+        "unique_int_players__registrations_checked_input_order": True,
+        "intermediate/int_players__rejected_events:"
+        "not_null_int_players__rejected_events_rule": True,
+        "intermediate/int_players__rejected_events:"
+        "unique_combination_int_players__rejected_events_source_file__line_number": True,
+        "intermediate/int_players__sessions:assert_players_sessions_match_type_based": True,
+        "intermediate/int_players__sessions:int_players__sessions_duration_not_negative": True,
+        "intermediate/int_players__sessions:"
+        "unique_combination_int_players__sessions_user_id__session_number": True,
+        "players/game_stats:unique_players_game_stats_stats_date": True,
+        "players/match_data:not_null_players_match_data_date": True,
+        "players/match_data:not_null_players_match_data_user_id": True,
+        "players/match_data:unique_combination_players_match_data_user_id___date_": True,
+        "players/quarantine:assert_players_events_reconcile": True,
+        "players/quarantine:not_null_players_quarantine_reason": True,
+        "players/quarantine:not_null_players_quarantine_rule": True,
+        "players/quarantine:not_null_players_quarantine_source_file": True,
+        "players/quarantine:players_quarantine_rule_is_a_known_rule": True,
+        "players/quarantine:unique_combination_players_quarantine_source_file__line_number": True,
+        "players/registration_data:"
+        "accepted_values_players_registration_data_device_os__iOS__Android__Web": True,
+        "players/registration_data:not_null_players_registration_data_country": True,
+        "players/registration_data:not_null_players_registration_data_timezone": True,
+        "players/registration_data:not_null_players_registration_data_user_id": True,
+        "players/registration_data:players_registration_data_local_time_format": True,
+        "players/registration_data:unique_players_registration_data_user_id": True,
+        "players/session_data:not_null_players_session_data_date": True,
+        "players/session_data:not_null_players_session_data_user_id": True,
+        "players/session_data:"
+        "relationships_players_session_data_user_id__user_id__ref_players_registration_data_": True,
+        "players/session_data:unique_combination_players_session_data_user_id___date_": True,
+        "players_raw/events:lines_reconcile": True,
+        "staging/stg_players__files:not_null_stg_players__files_source_file": True,
+        "staging/stg_players__files:unique_stg_players__files_source_file": True,
+        "staging/stg_players__timezones:not_null_stg_players__timezones_country": True,
+        "staging/stg_players__timezones:not_null_stg_players__timezones_timezone": True,
+        "staging/stg_players__timezones:unique_stg_players__timezones_country": True,
     },
     # job -> the assets it materialises (Dagster's implicit "__ASSET_JOB" left out)
-    "jobs": {"gaming_refresh": _GAMING_ALL},
+    "jobs": {"gaming_refresh": _GAMING_ALL, "players_refresh": _PLAYERS_ALL},
     # sensor -> the assets and jobs it targets, and its default status
-    "sensors": {"gaming_landing_sensor": {"assets": _GAMING_RAW, "jobs": [], "status": "RUNNING"}},
+    "sensors": {
+        "gaming_landing_sensor": {"assets": _GAMING_RAW, "jobs": [], "status": "RUNNING"},
+        "players_landing_sensor": {"assets": _PLAYERS_ALL, "jobs": [], "status": "RUNNING"},
+    },
     "schedules": [],
 }
 

@@ -1,0 +1,31 @@
+-- Only the rows of each file's current content, numbered in input order (file name, then line):
+-- what "the first occurrence in input order" means for duplicates.
+with events as (
+    select * from {{ ref('stg_players__events') }}
+),
+
+files as (
+    select
+        source_file,
+        batch_id
+    from {{ ref('stg_players__files') }}
+),
+
+current_rows as (
+    select events.*
+    from events
+    inner join files
+        on
+            events.source_file = files.source_file
+            and events.batch_id = files.batch_id
+),
+
+final as (
+    select
+        *,
+        row_number() over (order by source_file, line_number) as input_order
+    from current_rows
+)
+
+-- every staging column passes through unchanged, plus input_order
+select * from final  -- noqa: AM04

@@ -1,0 +1,44 @@
+"""Where the players domain reads from: the event files and the time-zone file.
+
+Listing and fetching files is the shared ``loaders.incremental_files.Landing`` (any fsspec
+URL); this module only knows the players' URLs.
+"""
+
+from __future__ import annotations
+
+from loaders.incremental_files import LandedFile, Landing, fingerprint
+from tributary import settings
+
+__all__ = [
+    "LandedFile",
+    "Landing",
+    "events_landing",
+    "events_url",
+    "read_timezones",
+    "timezones_url",
+]
+
+
+def events_url() -> str:
+    return settings.env_url("PLAYERS_EVENTS_URL", settings.landing_dir("players"))
+
+
+def timezones_url() -> str:
+    """JSON lines of ``{"country": "US", "timezone": "America/New_York"}``."""
+    return settings.env_url(
+        "PLAYERS_TIMEZONES_URL", settings.data_dir() / "landing" / "players_timezones.json"
+    )
+
+
+def events_landing(url: str | None = None) -> Landing:
+    return Landing(url or events_url())
+
+
+def read_timezones(url: str | None = None) -> tuple[bytes | None, str]:
+    """Bytes and fingerprint of the time-zone file; ``(None, "")`` when it does not exist."""
+    landing = Landing(url or timezones_url())
+    try:
+        info = landing.fs.info(landing.root)
+        return landing.fs.cat_file(landing.root), fingerprint(info)
+    except FileNotFoundError:
+        return None, ""
