@@ -15,8 +15,11 @@ mkdir -p "$TRIBUTARY_DATA_DIR/logs"
 pids=()
 stop() {
   trap - INT TERM EXIT
-  echo; echo "stopping…"
-  # SIGINT first (what Ctrl-C sends; `dagster dev` only shuts its children down on it),
+  # Stopping must finish even if our own stdout is gone (e.g. `make demo | tee` after Ctrl-C).
+  trap '' PIPE
+  set +e
+  { echo; echo "stopping…"; } 2>/dev/null
+  # SIGINT first (what Ctrl-C sends; `dg dev` shuts its children down cleanly on it),
   # then SIGTERM and finally SIGKILL for anything still there.
   for pid in "${pids[@]}"; do kill -INT -- "-$pid" 2>/dev/null || true; done
   for _ in $(seq 1 30); do
@@ -29,7 +32,7 @@ stop() {
   sleep 1
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  echo "stopped."
+  echo "stopped." 2>/dev/null
 }
 trap stop INT TERM EXIT
 
