@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+def rows(sql: str, params: list | None = None) -> list[tuple]:
+    """Query the warehouse of the current data dir (read-only)."""
+    from loaders.common import open_warehouse
+
+    con = open_warehouse(read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def run_job(name: str):
     """Execute one of the code location's jobs in process against an ephemeral instance."""
     import dagster as dg
@@ -113,8 +125,8 @@ def built_data_dir(data_dir: Path, built_warehouse_template: Path) -> Path:
     return data_dir
 
 
-@pytest.fixture
-def api_server(data_dir: Path) -> Iterator[str]:
+@contextmanager
+def running_api(data_dir: Path) -> Iterator[str]:
     """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL."""
     import httpx
 
@@ -154,3 +166,10 @@ def api_server(data_dir: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def api_server(data_dir: Path) -> Iterator[str]:
+    """The real API over this test's data dir."""
+    with running_api(data_dir) as base:
+        yield base

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
+from tests.conftest import rows
 from tributary import settings
 from tributary.locking import warehouse_lock
 
@@ -37,14 +37,6 @@ def load(url: str | None = None, max_files: int | None = None) -> gaming.LoadPla
         gaming.pipeline().run(plan.source())
         gaming.publish_serving()
     return plan
-
-
-def rows(sql: str, params: list | None = None) -> list[tuple]:
-    con = open_warehouse(read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def mart_snapshot() -> dict[str, list[tuple]]:

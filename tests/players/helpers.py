@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loaders.common import open_warehouse
 from loaders.players.landing import events_url, timezones_url
+from tests.conftest import rows
 
 
 def land(name: str, lines: list[Any]) -> Path:
@@ -28,14 +28,6 @@ def land_timezones(zones: dict[str, str]) -> None:
     path.write_text(
         "".join(json.dumps({"country": c, "timezone": z}) + "\n" for c, z in zones.items())
     )
-
-
-def rows(sql: str, params: list | None = None) -> list[tuple]:
-    con = open_warehouse(read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def marts() -> dict[str, list[tuple]]:

@@ -4,9 +4,6 @@ HTTP, compared with the answers computed independently in plain Python from the 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +13,7 @@ import pytest
 
 from simulation.players import expected
 from simulation.players.generator import Season, generate, write_season
-from tests.conftest import REPO, free_port, run_job
+from tests.conftest import run_job, running_api
 from tests.players.helpers import marts, rows
 from tributary import serving
 
@@ -54,41 +51,8 @@ def clean(season) -> expected.Clean:
 def api(season) -> Iterator[str]:
     """The real API (uvicorn subprocess) over the season's data dir."""
     _, data = season
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
-        env={**os.environ, "TRIBUTARY_DATA_DIR": str(data)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "API did not start"
-            time.sleep(0.1)
+    with running_api(data) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_quarantine_rules_and_counts_match_the_independent_cleaning(season, clean):
