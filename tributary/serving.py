@@ -164,3 +164,33 @@ class SnapshotReader:
             return dict(cur.execute("SELECT key, value FROM main.snapshot_info").fetchall())
         finally:
             cur.close()
+
+
+def publish_if_built(
+    domain: str,
+    tables: list[ServedTable],
+    warehouse: duckdb.DuckDBPyConnection,
+) -> Path | None:
+    """Publish ``tables`` unless dbt has not built them yet in this data dir (then None)."""
+    exists = warehouse.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [tables[0].schema, tables[0].name],
+    ).fetchone()[0]
+    return publish(domain, tables, warehouse) if exists else None
+
+
+def row_counts(domain: str) -> dict[str, int | str]:
+    """Path and row count of every table of the current snapshot (asset metadata)."""
+    reader = SnapshotReader(domain)
+    cur = reader.cursor()
+    try:
+        tables = cur.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name <> 'main'"
+        ).fetchall()
+        counts: dict[str, int | str] = {"path": str(current_version(domain))}
+        for schema, table in tables:
+            n = cur.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+            counts[f"rows.{table}"] = n
+        return counts
+    finally:
+        cur.close()

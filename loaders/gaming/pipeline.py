@@ -11,11 +11,12 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
 from loaders import incremental_files
-from loaders.common import open_warehouse, table_exists, warehouse_pipeline
+from loaders.common import open_warehouse, warehouse_pipeline
 from loaders.gaming.landing import LandedFile, Landing
 from loaders.gaming.source import ParsedBatch, gaming_events_source, parse_batch
 from loaders.incremental_files import Reconciliation
@@ -96,13 +97,11 @@ def plan_load(landing: Landing, max_files: int | None = None) -> LoadPlan:
     return LoadPlan(landing, pending, len(manifest), rewritten, len(listed))
 
 
-def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> None:
+def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the gaming marts into a fresh serving snapshot. Caller holds the lock."""
     con = warehouse or open_warehouse()
     try:
-        if not table_exists(con, "gaming", "revenue"):
-            return  # dbt has not built the marts yet in this data dir
-        serving.publish("gaming", SERVED_TABLES, con)
+        return serving.publish_if_built("gaming", SERVED_TABLES, con)
     finally:
         if warehouse is None:
             con.close()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from loaders import incremental_files
-from loaders.common import open_warehouse, table_exists, warehouse_pipeline
+from loaders.common import open_warehouse, warehouse_pipeline
 from loaders.incremental_files import Reconciliation
 from loaders.players.landing import LandedFile, Landing, events_landing, read_timezones
 from loaders.players.parsing import parse_timezones
@@ -92,13 +93,11 @@ def pending_key(files: list[LandedFile], timezones_fingerprint: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> None:
+def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the players marts into a fresh serving snapshot. Caller holds the lock."""
     con = warehouse or open_warehouse()
     try:
-        if not table_exists(con, "players", "game_stats"):
-            return  # dbt has not built the marts yet in this data dir
-        serving.publish("players", SERVED_TABLES, con)
+        return serving.publish_if_built("players", SERVED_TABLES, con)
     finally:
         if warehouse is None:
             con.close()

@@ -4,15 +4,14 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
 from loaders.gaming.source import gaming_events_source
 from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
+from orchestration.lib.domain import reconciliation_check, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
-from tributary.serving import SnapshotReader, current_version
 
 GROUP = "gaming"
 RAW_EVENTS = dg.AssetKey(["gaming_raw", "events"])
@@ -47,24 +46,11 @@ def gaming_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
         )
 
 
-@dg.asset_check(
-    asset=RAW_EVENTS,
-    name="lines_reconcile",
-    blocking=True,
-    description="Every line read is a valid event or quarantined, and exactly those rows landed.",
+gaming_lines_reconcile = reconciliation_check(
+    RAW_EVENTS,
+    gaming.reconcile,
+    "Every line read is a valid event or quarantined, and exactly those rows landed.",
 )
-def gaming_lines_reconcile() -> dg.AssetCheckResult:
-    with warehouse_lock():
-        con = open_warehouse(read_only=True)
-        try:
-            result = gaming.reconcile(con)
-        finally:
-            con.close()
-    return reconciliation_result(result)
-
-
-def reconciliation_result(result: gaming.Reconciliation) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
 
 
 @dbt_assets(
@@ -79,25 +65,8 @@ def gaming_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt_build(context, dbt)
 
 
-@dg.asset(
-    key=SERVING,
-    group_name=GROUP,
-    deps=[dg.AssetKey(["gaming", "revenue"]), dg.AssetKey(["gaming", "user_events"])],
-    kinds={"duckdb"},
-    op_tags=WAREHOUSE_WRITER_TAGS,
-    description="Read-only snapshot of the gaming marts that the API serves (serving/gaming/<version>.duckdb).",
+gaming_serving_snapshot = serving_snapshot_asset(
+    GROUP,
+    [dg.AssetKey(["gaming", "revenue"]), dg.AssetKey(["gaming", "user_events"])],
+    gaming.publish_serving,
 )
-def gaming_serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    pin_data_dir()
-    with warehouse_lock():
-        gaming.publish_serving()
-    return dg.MaterializeResult(metadata=snapshot_metadata())
-
-
-def snapshot_metadata() -> dict[str, int | str]:
-    cur = SnapshotReader("gaming").cursor()
-    return {
-        "path": str(current_version("gaming")),
-        "users": cur.execute("SELECT count(*) FROM gaming.revenue").fetchone()[0],
-        "events": cur.execute("SELECT count(*) FROM gaming.user_events").fetchone()[0],
-    }

@@ -17,11 +17,12 @@ import time
 
 import dagster as dg
 
-from loaders.common import open_warehouse, table_exists
+from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
-from orchestration.defs.gaming.assets import RAW_EVENTS, SERVING, gaming_raw, snapshot_metadata
+from orchestration.defs.gaming.assets import RAW_EVENTS, SERVING, gaming_raw
 from orchestration.lib.warehouse import pin_data_dir
+from tributary import serving
 from tributary.locking import WarehouseBusy, warehouse_lock
 
 RAW_TABLES = ["events", "quarantine", "files", "file_loads"]
@@ -56,9 +57,7 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
             con = open_warehouse()
             try:
                 check = gaming.reconcile(con, plan.batch_ids)
-                published = table_exists(con, "gaming", "revenue")
-                if published:
-                    gaming.publish_serving(con)
+                published = gaming.publish_serving(con) is not None
             finally:
                 con.close()
     except WarehouseBusy:
@@ -93,5 +92,7 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
         )
     )
     if published:
-        events.append(dg.AssetMaterialization(asset_key=SERVING, metadata=snapshot_metadata()))
+        events.append(
+            dg.AssetMaterialization(asset_key=SERVING, metadata=serving.row_counts("gaming"))
+        )
     return dg.SensorResult(asset_events=events, cursor=load.batch_ids[-1])

@@ -4,14 +4,13 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from loaders.common import open_warehouse
 from loaders.players import pipeline as players
 from loaders.players.source import players_events_source
 from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
+from orchestration.lib.domain import reconciliation_check, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
-from tributary.serving import SnapshotReader, current_version
 
 GROUP = "players"
 RAW_EVENTS = dg.AssetKey(["players_raw", "events"])
@@ -45,20 +44,11 @@ def players_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
         )
 
 
-@dg.asset_check(
-    asset=RAW_EVENTS,
-    name="lines_reconcile",
-    blocking=True,
-    description="Every line read is an event or quarantined at load, and exactly those rows landed.",
+players_lines_reconcile = reconciliation_check(
+    RAW_EVENTS,
+    players.reconcile,
+    "Every line read is an event or quarantined at load, and exactly those rows landed.",
 )
-def players_lines_reconcile() -> dg.AssetCheckResult:
-    with warehouse_lock():
-        con = open_warehouse(read_only=True)
-        try:
-            result = players.reconcile(con)
-        finally:
-            con.close()
-    return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
 
 
 @dbt_assets(
@@ -73,23 +63,8 @@ def players_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt_build(context, dbt)
 
 
-@dg.asset(
-    key=SERVING,
-    group_name=GROUP,
-    deps=[dg.AssetKey(["players", name]) for name in SERVED_MARTS],
-    kinds={"duckdb"},
-    op_tags=WAREHOUSE_WRITER_TAGS,
-    description="Read-only snapshot of the players marts that the API serves (serving/players/<version>.duckdb).",
+players_serving_snapshot = serving_snapshot_asset(
+    GROUP,
+    [dg.AssetKey(["players", name]) for name in SERVED_MARTS],
+    players.publish_serving,
 )
-def players_serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    pin_data_dir()
-    with warehouse_lock():
-        players.publish_serving()
-    cur = SnapshotReader("players").cursor()
-    return dg.MaterializeResult(
-        metadata={
-            "path": str(current_version("players")),
-            "users": cur.execute("SELECT count(*) FROM players.registration_data").fetchone()[0],
-            "session_days": cur.execute("SELECT count(*) FROM players.session_data").fetchone()[0],
-        }
-    )
