@@ -26,6 +26,7 @@ from tributary import serving
 from tributary.locking import WarehouseBusy, warehouse_lock
 
 RAW_TABLES = ["events", "quarantine", "files", "file_loads"]
+LOCK_WAIT_SECONDS = 2.0
 
 
 def _max_files() -> int:
@@ -51,7 +52,9 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
     started = time.perf_counter()
     landing = Landing()
     try:
-        with warehouse_lock(timeout=0):
+        # Wait a moment for short holders (another sensor reading its manifest); skip the tick
+        # when a run holds the warehouse for longer.
+        with warehouse_lock(timeout=LOCK_WAIT_SECONDS):
             plan = gaming.plan_load(landing, max_files=_max_files())
             if plan.empty:
                 return dg.SkipReason(f"no new files among {plan.listed} listed")
