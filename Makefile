@@ -9,8 +9,10 @@ export DBT_LOG_PATH ?= $(TRIBUTARY_DATA_DIR)/dbt/logs
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
-# uv: the one on PATH, else installed once into the user's base with pip.
-UV := $(or $(shell command -v uv 2>/dev/null),$(HOME)/.local/bin/uv)
+# uv: the one on PATH, else a private copy installed once into .tools/ (a venv, so it also
+# works where `pip install --user` is refused, e.g. an externally managed system Python).
+TOOLS := $(CURDIR)/.tools
+UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
@@ -21,8 +23,9 @@ MANIFEST := dbt_project/target/manifest.json
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(UV):
-	python3 -m pip install --user --quiet uv
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
