@@ -169,14 +169,23 @@ class SnapshotReader:
 def publish_if_built(
     domain: str,
     tables: list[ServedTable],
-    warehouse: duckdb.DuckDBPyConnection,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> Path | None:
-    """Publish ``tables`` unless dbt has not built them yet in this data dir (then None)."""
-    exists = warehouse.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [tables[0].schema, tables[0].name],
-    ).fetchone()[0]
-    return publish(domain, tables, warehouse) if exists else None
+    """Publish ``tables`` unless dbt has not built them yet in this data dir (then None).
+
+    Uses ``warehouse`` when given, else opens the warehouse for the copy. The caller holds the
+    warehouse lock either way.
+    """
+    con = warehouse or duck.connect(settings.warehouse_path())
+    try:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [tables[0].schema, tables[0].name],
+        ).fetchone()[0]
+        return publish(domain, tables, con) if exists else None
+    finally:
+        if warehouse is None:
+            con.close()
 
 
 def row_counts(domain: str) -> dict[str, int | str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from loaders import incremental_files
-from loaders.common import open_warehouse, warehouse_pipeline
+from loaders.common import warehouse_pipeline
 from loaders.gaming.landing import LandedFile, Landing
 from loaders.gaming.source import ParsedBatch, gaming_events_source, parse_batch
 from loaders.incremental_files import Reconciliation
@@ -99,12 +99,7 @@ def plan_load(landing: Landing, max_files: int | None = None) -> LoadPlan:
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the gaming marts into a fresh serving snapshot. Caller holds the lock."""
-    con = warehouse or open_warehouse()
-    try:
-        return serving.publish_if_built("gaming", SERVED_TABLES, con)
-    finally:
-        if warehouse is None:
-            con.close()
+    return serving.publish_if_built("gaming", SERVED_TABLES, warehouse)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from loaders import incremental_files
-from loaders.common import open_warehouse, warehouse_pipeline
+from loaders.common import warehouse_pipeline
 from loaders.incremental_files import Reconciliation
 from loaders.players.landing import LandedFile, Landing, events_landing, read_timezones
 from loaders.players.parsing import parse_timezones
@@ -95,12 +95,7 @@ def pending_key(files: list[LandedFile], timezones_fingerprint: str) -> str:
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the players marts into a fresh serving snapshot. Caller holds the lock."""
-    con = warehouse or open_warehouse()
-    try:
-        return serving.publish_if_built("players", SERVED_TABLES, con)
-    finally:
-        if warehouse is None:
-            con.close()
+    return serving.publish_if_built("players", SERVED_TABLES, warehouse)
 
 
 @dataclass
