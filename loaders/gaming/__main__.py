@@ -7,8 +7,9 @@ import json
 import time
 from dataclasses import asdict
 
+from loaders.batched_load import report
 from loaders.gaming.landing import Landing
-from loaders.gaming.pipeline import pipeline, plan_load, publish_serving, report
+from loaders.gaming.pipeline import pipeline, plan_load, publish_serving
 from tributary.locking import warehouse_lock
 
 

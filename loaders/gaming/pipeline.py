@@ -8,17 +8,16 @@ and then calls ``publish_serving`` so the API sees the new rows.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from loaders import incremental_files
+from loaders import batched_load, incremental_files
+from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
-from loaders.gaming.landing import LandedFile, Landing
-from loaders.gaming.source import ParsedBatch, gaming_events_source, parse_batch
+from loaders.gaming.landing import Landing
+from loaders.gaming.parsing import validate
+from loaders.gaming.source import SCHEMAS, gaming_events_source
 from loaders.incremental_files import Reconciliation
 from tributary import serving
 
@@ -39,41 +38,7 @@ SERVED_TABLES = [
 
 def files_per_batch() -> int:
     """Files read and validated together (bounds memory: about 17x the batch's bytes)."""
-    return int(os.environ.get("GAMING_FILES_PER_BATCH", "200"))
-
-
-@dataclass
-class LoadPlan:
-    """What one load will read; ``batches()`` reads and validates lazily, counting as it goes."""
-
-    landing: Landing
-    pending: list[LandedFile]
-    known_files: int
-    rewritten: list[str]
-    listed: int
-    batch_size: int = field(default_factory=files_per_batch)
-    batch_ids: list[str] = field(default_factory=list)
-    lines_read: int = 0
-    valid: int = 0
-    quarantined: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not self.pending
-
-    def batches(self) -> Iterator[ParsedBatch]:
-        for start in range(0, len(self.pending), self.batch_size):
-            chunk = self.pending[start : start + self.batch_size]
-            batch = parse_batch(chunk, self.landing.read(chunk))
-            self.batch_ids.append(batch.batch_id)
-            self.lines_read += batch.lines_read
-            self.valid += batch.events.num_rows
-            self.quarantined += batch.quarantine.num_rows
-            yield batch
-
-    def source(self):
-        """The dlt source that streams this plan's batches."""
-        return gaming_events_source(self.batches())
+    return int(os.environ.get("GAMING_FILES_PER_BATCH", str(batched_load.DEFAULT_FILES_PER_BATCH)))
 
 
 def pipeline():
@@ -88,41 +53,20 @@ def loaded_manifest() -> dict[str, str]:
 def plan_load(landing: Landing, max_files: int | None = None) -> LoadPlan:
     """List and diff against the manifest; files are read when the plan's source is extracted.
     Caller holds the lock until the load is done."""
-    listed = landing.list()
-    manifest = loaded_manifest()
-    pending = [f for f in listed if manifest.get(f.path) != f.fingerprint]
-    if max_files is not None:
-        pending = pending[:max_files]
-    rewritten = [f.path for f in pending if f.path in manifest]
-    return LoadPlan(landing, pending, len(manifest), rewritten, len(listed))
+    return batched_load.plan_load(
+        landing,
+        DATASET,
+        validate=validate,
+        schemas=SCHEMAS,
+        make_source=gaming_events_source,
+        max_files=max_files,
+        files_per_batch=files_per_batch(),
+    )
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the gaming marts into a fresh serving snapshot. Caller holds the lock."""
     return serving.publish_if_built("gaming", SERVED_TABLES, warehouse)
-
-
-@dataclass
-class LoadReport:
-    batch_ids: list[str]
-    files: int
-    rewritten: int
-    lines_read: int
-    valid: int
-    quarantined: int
-    seconds: float
-
-
-def report(plan: LoadPlan, started: float) -> LoadReport:
-    return LoadReport(
-        batch_ids=list(plan.batch_ids),
-        files=len(plan.pending),
-        rewritten=len(plan.rewritten),
-        lines_read=plan.lines_read,
-        valid=plan.valid,
-        quarantined=plan.quarantined,
-        seconds=round(time.perf_counter() - started, 3),
-    )
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:

@@ -11,9 +11,9 @@ import json
 import time
 from dataclasses import asdict
 
+from loaders.batched_load import report
 from loaders.players.landing import events_landing
-from loaders.players.pipeline import pipeline, plan_load, report
-from loaders.players.source import players_events_source
+from loaders.players.pipeline import pipeline, plan_load
 from tributary.locking import warehouse_lock
 
 
@@ -25,7 +25,7 @@ def main() -> None:
     started = time.perf_counter()
     with warehouse_lock():
         plan = plan_load(events_landing(args.url), args.max_files)
-        pipeline().run(players_events_source(plan.batch))
+        pipeline().run(plan.source())
     print(json.dumps(asdict(report(plan, started))))
 
 

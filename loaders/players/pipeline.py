@@ -1,26 +1,28 @@
 """One incremental load of player events, usable from Dagster or on its own.
 
 ``plan_load`` (under the warehouse lock) compares the landing listing with
-``players_raw.files`` and reads only new or rewritten files (and the time-zone file, which is
-small and replaced every load); the caller hands the batch to dlt. The marts are dbt tables,
-so ``publish_serving`` is called after ``dbt build`` (the ``serving/players`` asset).
+``players_raw.files``; only new or rewritten files are read, in bounded batches streamed
+through dlt (:mod:`loaders.batched_load`), with the time-zone file (small, replaced every
+load). The marts are dbt tables, so ``publish_serving`` is called after ``dbt build`` (the
+``serving/players`` asset).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import time
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
 import duckdb
 
-from loaders import incremental_files
+from loaders import batched_load, incremental_files
+from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
 from loaders.incremental_files import Reconciliation
 from loaders.players.landing import LandedFile, Landing, events_landing, read_timezones
-from loaders.players.parsing import parse_timezones
-from loaders.players.source import ParsedBatch, parse_batch
+from loaders.players.parsing import parse_timezones, validate
+from loaders.players.source import SCHEMAS, players_events_source
 from tributary import serving
 
 PIPELINE_NAME = "players_events"
@@ -41,17 +43,8 @@ SERVED_TABLES = [
 ]
 
 
-@dataclass
-class LoadPlan:
-    batch: ParsedBatch
-    pending: list[LandedFile]
-    known_files: int
-    rewritten: list[str]
-    listed: int
-
-    @property
-    def empty(self) -> bool:
-        return not self.pending
+def files_per_batch() -> int:
+    return int(os.environ.get("PLAYERS_FILES_PER_BATCH", str(batched_load.DEFAULT_FILES_PER_BATCH)))
 
 
 def pipeline():
@@ -68,20 +61,18 @@ def pending_files(landing: Landing, manifest: dict[str, str]) -> list[LandedFile
 
 
 def plan_load(landing: Landing | None = None, max_files: int | None = None) -> LoadPlan:
-    """List, diff against the manifest, read and split what is new. Caller holds the lock."""
-    landing = landing or events_landing()
-    listed = landing.list()
-    manifest = loaded_manifest()
-    pending = [f for f in listed if manifest.get(f.path) != f.fingerprint]
-    if max_files is not None:
-        pending = pending[:max_files]
-    rewritten = [f.path for f in pending if f.path in manifest]
+    """List and diff against the manifest, read the (small) time-zone file; event files are
+    read batch by batch when the plan's source is extracted. Caller holds the lock."""
     timezones = parse_timezones(read_timezones()[0])
-    if pending:
-        batch = parse_batch(pending, landing.read(pending), timezones)
-    else:
-        batch = ParsedBatch.empty(timezones)
-    return LoadPlan(batch, pending, len(manifest), rewritten, len(listed))
+    return batched_load.plan_load(
+        landing or events_landing(),
+        DATASET,
+        validate=validate,
+        schemas=SCHEMAS,
+        make_source=functools.partial(players_events_source, timezones=timezones),
+        max_files=max_files,
+        files_per_batch=files_per_batch(),
+    )
 
 
 def pending_key(files: list[LandedFile], timezones_fingerprint: str) -> str:
@@ -96,30 +87,6 @@ def pending_key(files: list[LandedFile], timezones_fingerprint: str) -> str:
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the players marts into a fresh serving snapshot. Caller holds the lock."""
     return serving.publish_if_built("players", SERVED_TABLES, warehouse)
-
-
-@dataclass
-class LoadReport:
-    batch_id: str
-    files: int
-    rewritten: int
-    lines_read: int
-    valid: int
-    quarantined: int
-    seconds: float
-
-
-def report(plan: LoadPlan, started: float) -> LoadReport:
-    b = plan.batch
-    return LoadReport(
-        batch_id=b.batch_id,
-        files=len(plan.pending),
-        rewritten=len(plan.rewritten),
-        lines_read=b.lines_read,
-        valid=b.events.num_rows,
-        quarantined=b.quarantine.num_rows,
-        seconds=round(time.perf_counter() - started, 3),
-    )
 
 
 def reconcile(con: duckdb.DuckDBPyConnection) -> Reconciliation:

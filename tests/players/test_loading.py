@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from loaders.common import open_warehouse
 from loaders.players import pipeline as players
-from loaders.players.source import players_events_source
 from tests.players.helpers import land, land_timezones, ping, rows
 from tributary.locking import warehouse_lock
 
@@ -13,7 +12,7 @@ from tributary.locking import warehouse_lock
 def _load() -> players.LoadPlan:
     with warehouse_lock():
         plan = players.plan_load()
-        players.pipeline().run(players_events_source(plan.batch))
+        players.pipeline().run(plan.source())
     return plan
 
 
@@ -30,7 +29,7 @@ def test_structurally_invalid_lines_are_quarantined_at_load(data_dir):
     land("0000.jsonl", [ping(1, 100, "a"), "{not json", "", "[1]", '"text"', ping(2, 160, "a")])
     (data_dir / "landing" / "players" / "0001.jsonl").write_bytes(b'{"a": "\xff"}\n')
     plan = _load()
-    assert (plan.batch.lines_read, plan.batch.events.num_rows) == (7, 2)
+    assert (plan.lines_read, plan.valid) == (7, 2)
     assert rows("SELECT line_number, reason FROM players_raw.quarantine ORDER BY ALL") == [
         (1, "line is not valid UTF-8"),
         (2, "line is not valid JSON"),
@@ -49,7 +48,7 @@ def test_only_new_or_rewritten_files_are_read(data_dir):
     assert _load().empty  # nothing new: nothing read
     land("0001.jsonl", [ping(2, 100, "b")])
     plan = _load()
-    assert [p.rsplit("/", 1)[-1] for p in plan.batch.file_paths] == ["0001.jsonl"]
+    assert [p.rsplit("/", 1)[-1] for p in (f.path for f in plan.pending)] == ["0001.jsonl"]
     land("0000.jsonl", [ping(1, 100, "a"), ping(3, 160, "a")])  # rewritten, longer
     plan = _load()
     assert len(plan.rewritten) == 1

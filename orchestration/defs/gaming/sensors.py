@@ -17,6 +17,7 @@ import time
 
 import dagster as dg
 
+from loaders import batched_load
 from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
@@ -68,7 +69,7 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
     except WarehouseBusy:
         return dg.SkipReason("warehouse busy (a run is writing); retrying next tick")
 
-    load = gaming.report(plan, started)
+    load = batched_load.report(plan, started)
     context.log.info("loaded %s", load)
     batch_meta = {
         "batch_ids": ", ".join(load.batch_ids),

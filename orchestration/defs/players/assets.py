@@ -32,15 +32,18 @@ def players_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
     with warehouse_lock():
         plan = players.plan_load()
         context.log.info(
-            "%d files listed, %d pending (%d rewritten), %d lines read, %d time zones",
+            "%d files listed, %d pending (%d rewritten)",
             plan.listed,
             len(plan.pending),
             len(plan.rewritten),
-            plan.batch.lines_read,
-            plan.batch.timezones.num_rows,
         )
-        yield from dlt.run(
-            context, dlt_source=players_events_source(plan.batch), dlt_pipeline=players.pipeline()
+        yield from dlt.run(context, dlt_source=plan.source(), dlt_pipeline=players.pipeline())
+        context.log.info(
+            "read %d lines: %d events, %d quarantined at load, in %d batches",
+            plan.lines_read,
+            plan.valid,
+            plan.quarantined,
+            len(plan.batch_ids),
         )
 
 

@@ -1,0 +1,234 @@
+"""Streaming loads of landed files in bounded batches, shared by the file-based domains.
+
+A load is planned (list the landing location, diff against the manifest ``<dataset>.files``)
+and then read lazily: :meth:`LoadPlan.batches` reads and validates a bounded group of files at
+a time, so a backlog of any size streams through dlt with bounded memory. The dlt side is
+:func:`batch_resources`: one hidden parent resource yields parsed batches, and four
+transformers pick their table out of each (``events``, ``quarantine``, ``files``,
+``file_loads``; see :mod:`loaders.incremental_files` for what each holds).
+
+A domain supplies its validator (lines → valid rows, quarantined rows) and its schemas.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders import incremental_files
+from loaders.incremental_files import (
+    FILES_SCHEMA,
+    LandedFile,
+    Landing,
+    file_rows,
+    lines_table,
+    new_batch_id,
+    with_batch,
+)
+
+# lines table → (valid rows, quarantined rows), both keyed by source_file + line_number
+Validator = Callable[[pa.Table], tuple[pa.Table, pa.Table]]
+
+DEFAULT_FILES_PER_BATCH = 200
+# Validation holds roughly 15-20x a batch's bytes in memory: 64 MB keeps a batch near 1 GB.
+DEFAULT_BYTES_PER_BATCH = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BatchSchemas:
+    """The Arrow schemas of a domain's valid and quarantined rows (before the batch column)."""
+
+    events: pa.Schema
+    quarantine: pa.Schema
+
+
+@dataclass
+class ParsedBatch:
+    """Files read and validated together, ready to hand to dlt."""
+
+    batch_id: str
+    events: pa.Table
+    quarantine: pa.Table
+    files: pa.Table
+    file_paths: list[str] = field(default_factory=list)
+
+    @property
+    def lines_read(self) -> int:
+        return int(pc.sum(self.files["lines_read"]).as_py() or 0)
+
+    @classmethod
+    def empty(cls, schemas: BatchSchemas) -> ParsedBatch:
+        """No rows, full schemas: lets dlt create the tables on an empty input location."""
+        return cls(
+            batch_id="",
+            events=with_batch(schemas.events.empty_table(), ""),
+            quarantine=with_batch(schemas.quarantine.empty_table(), ""),
+            files=FILES_SCHEMA.empty_table(),
+        )
+
+
+def parse_batch(
+    files: list[LandedFile], contents: dict[str, bytes], validate: Validator
+) -> ParsedBatch:
+    """Validate ``contents`` (bytes per file path) into one batch."""
+    batch_id = new_batch_id()
+    lines = lines_table(contents)
+    events, quarantine = validate(lines)
+    return ParsedBatch(
+        batch_id=batch_id,
+        events=with_batch(events, batch_id),
+        quarantine=with_batch(quarantine, batch_id),
+        files=file_rows(files, contents, batch_id, lines, events, quarantine),
+        file_paths=[f.path for f in files],
+    )
+
+
+def group_files(
+    files: list[LandedFile], max_files: int, max_bytes: int
+) -> Iterator[list[LandedFile]]:
+    """Consecutive groups of at most ``max_files`` files and (unless one file alone is
+    larger) at most ``max_bytes`` bytes, in listing order."""
+    group: list[LandedFile] = []
+    size = 0
+    for f in files:
+        if group and (len(group) >= max_files or size + f.size > max_bytes):
+            yield group
+            group, size = [], 0
+        group.append(f)
+        size += f.size
+    if group:
+        yield group
+
+
+@dataclass
+class LoadPlan:
+    """What one load will read; ``batches()`` reads and validates lazily, counting as it goes."""
+
+    landing: Landing
+    pending: list[LandedFile]
+    known_files: int
+    rewritten: list[str]
+    listed: int
+    validate: Validator
+    schemas: BatchSchemas
+    make_source: Callable[[Iterable[ParsedBatch]], object]
+    files_per_batch: int = DEFAULT_FILES_PER_BATCH
+    bytes_per_batch: int = DEFAULT_BYTES_PER_BATCH
+    batch_ids: list[str] = field(default_factory=list)
+    lines_read: int = 0
+    valid: int = 0
+    quarantined: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.pending
+
+    def batches(self) -> Iterator[ParsedBatch]:
+        for chunk in group_files(self.pending, self.files_per_batch, self.bytes_per_batch):
+            batch = parse_batch(chunk, self.landing.read(chunk), self.validate)
+            self.batch_ids.append(batch.batch_id)
+            self.lines_read += batch.lines_read
+            self.valid += batch.events.num_rows
+            self.quarantined += batch.quarantine.num_rows
+            yield batch
+
+    def source(self):
+        """The dlt source that streams this plan's batches."""
+        return self.make_source(self.batches())
+
+
+def plan_load(
+    landing: Landing,
+    dataset: str,
+    *,
+    validate: Validator,
+    schemas: BatchSchemas,
+    make_source: Callable[[Iterable[ParsedBatch]], object],
+    max_files: int | None = None,
+    files_per_batch: int = DEFAULT_FILES_PER_BATCH,
+    bytes_per_batch: int = DEFAULT_BYTES_PER_BATCH,
+) -> LoadPlan:
+    """List and diff against the manifest; files are read when the plan's source is extracted.
+    Caller holds the warehouse lock until the load is done."""
+    listed = landing.list()
+    manifest = incremental_files.loaded_manifest(dataset)
+    pending = [f for f in listed if manifest.get(f.path) != f.fingerprint]
+    if max_files is not None:
+        pending = pending[:max_files]
+    rewritten = [f.path for f in pending if f.path in manifest]
+    return LoadPlan(
+        landing=landing,
+        pending=pending,
+        known_files=len(manifest),
+        rewritten=rewritten,
+        listed=len(listed),
+        validate=validate,
+        schemas=schemas,
+        make_source=make_source,
+        files_per_batch=files_per_batch,
+        bytes_per_batch=bytes_per_batch,
+    )
+
+
+def batch_resources(batches: Iterable[ParsedBatch] | None, schemas: BatchSchemas) -> list:
+    """The dlt resources of a stream of parsed batches (none: typed empty tables, so the
+    schema exists). The Arrow schemas are the column contract: dlt takes types and
+    nullability from them."""
+
+    @dlt.resource(name="parsed_batches", selected=False)
+    def parsed_batches() -> Iterator[ParsedBatch]:
+        produced = False
+        for batch in batches or ():
+            produced = True
+            yield batch
+        if not produced:
+            yield ParsedBatch.empty(schemas)
+
+    @dlt.transformer(data_from=parsed_batches, name="events", write_disposition="append")
+    def events(batch: ParsedBatch) -> Iterator[pa.Table]:
+        yield batch.events
+
+    @dlt.transformer(data_from=parsed_batches, name="quarantine", write_disposition="append")
+    def quarantine(batch: ParsedBatch) -> Iterator[pa.Table]:
+        yield batch.quarantine
+
+    @dlt.transformer(
+        data_from=parsed_batches, name="files", write_disposition="merge", primary_key="source_file"
+    )
+    def files(batch: ParsedBatch) -> Iterator[pa.Table]:
+        yield batch.files
+
+    @dlt.transformer(data_from=parsed_batches, name="file_loads", write_disposition="append")
+    def file_loads(batch: ParsedBatch) -> Iterator[pa.Table]:
+        yield batch.files
+
+    return [parsed_batches, events, quarantine, files, file_loads]
+
+
+@dataclass
+class LoadReport:
+    batch_ids: list[str]
+    files: int
+    rewritten: int
+    lines_read: int
+    valid: int
+    quarantined: int
+    seconds: float
+
+
+def report(plan: LoadPlan, started: float) -> LoadReport:
+    """What a finished load read, for logs and the loaders' command lines."""
+    return LoadReport(
+        batch_ids=list(plan.batch_ids),
+        files=len(plan.pending),
+        rewritten=len(plan.rewritten),
+        lines_read=plan.lines_read,
+        valid=plan.valid,
+        quarantined=plan.quarantined,
+        seconds=round(time.perf_counter() - started, 3),
+    )
