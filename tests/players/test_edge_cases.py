@@ -99,7 +99,8 @@ def test_edge_cases_through_pipeline_and_api(data_dir, api_server):
         }
         assert http.get("/api/user-stats", params={"user_id": "u3"}).status_code == 404
 
-        # A new file: only it is read; the day it touches changes.
+        # A new file: only it is read; only the day it touches is rewritten.
+        before = _refreshed()
         land("0001.jsonl", [ping(20, T0 + 86_400 + 10, "u2"), ping(21, T0 + 86_400 + 70, "u2")])
         assert run_job("players_refresh").success
         assert rows("SELECT count(*) FROM players_raw.file_loads") == [(2,)]
@@ -108,6 +109,36 @@ def test_edge_cases_through_pipeline_and_api(data_dir, api_server):
         u2 = http.get("/api/user-stats", params={"user_id": "u2", "date": "2024-09-02"}).json()
         assert (u2["number_of_sessions"], u2["time_spent_in_game"]) == (1, 60)
         assert http.get("/api/game-stats").json()["daily_active_users"] == 2
+        after = _refreshed()
+        assert after["session_data"]["2024-09-01"] == before["session_data"]["2024-09-01"]
+        assert after["match_data"] == before["match_data"]
+        assert "2024-09-02" in after["session_data"]
+
+        # A ping just before midnight joins u2's day-2 session to day 1 (a session belongs to
+        # the day it starts): the earlier day is rewritten and day 2 disappears entirely.
+        land("0002.jsonl", [ping(22, T0 + 86_400 - 30, "u2")])
+        assert run_job("players_refresh").success
+        assert rows(
+            'SELECT user_id, "date"::VARCHAR, session_count, time_spent_in_game FROM players.session_data ORDER BY ALL'
+        ) == [
+            ("u1", "2024-09-01", 2, 139),
+            ("u2", "2024-09-01", 1, 100),
+        ]
+        last = _refreshed()
+        assert last["session_data"]["2024-09-01"] > after["session_data"]["2024-09-01"]
+        assert last["match_data"] == before["match_data"]
+        day2 = http.get("/api/game-stats", params={"date": "2024-09-02"}).json()
+        assert (day2["daily_active_users"], day2["number_of_sessions"]) == (0, 0)
+
+
+def _refreshed() -> dict[str, dict[str, object]]:
+    """Per mart, day → when its rows were last rewritten."""
+    return {
+        mart: dict(
+            rows(f'SELECT "date"::VARCHAR, max(refreshed_at) FROM players.{mart} GROUP BY 1')
+        )
+        for mart in ("session_data", "match_data")
+    }
 
 
 def test_sensor_requests_one_run_per_set_of_new_files(data_dir):

@@ -1,6 +1,16 @@
 -- Per user per UTC day: matches started that day (with a clean end), their total duration
 -- and the points won at home and away.
-{{ config(alias='match_data') }}
+--
+-- Incremental by day, like `players_session_data`: only days whose figures changed are
+-- rewritten (a match end landing today can complete a match that started yesterday).
+{{ config(
+    alias='match_data',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='date',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where \"date\" not in (select match_date from {{ ref('int_players__matches') }})",
+) }}
 
 with matches as (
     select * from {{ ref('int_players__matches') }}
@@ -24,7 +34,7 @@ sides as (
     from matches
 ),
 
-final as (
+day_figures as (
     select
         user_id,
         match_date as "date",
@@ -34,6 +44,37 @@ final as (
         sum(points_away) as total_points_away
     from sides
     group by user_id, match_date
+),
+
+{% if is_incremental() %}
+    changed_days as (
+        select distinct coalesce(fresh."date", built."date") as "date"
+        from day_figures as fresh
+        full outer join {{ this }} as built
+            on fresh.user_id = built.user_id and fresh."date" = built."date"
+        where
+            fresh.user_id is null
+            or built.user_id is null
+            or fresh.matches != built.matches
+            or fresh.total_duration != built.total_duration
+            or fresh.total_points_home != built.total_points_home
+            or fresh.total_points_away != built.total_points_away
+    ),
+{% endif %}
+
+final as (
+    select
+        user_id,
+        "date",
+        matches,
+        total_duration,
+        total_points_home,
+        total_points_away,
+        current_timestamp as refreshed_at
+    from day_figures
+    {% if is_incremental() %}
+        where "date" in (select changed_days."date" from changed_days)
+    {% endif %}
 )
 
 select * from final
