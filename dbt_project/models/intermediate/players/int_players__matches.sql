@@ -1,5 +1,7 @@
 -- Matches with a clean start and a clean end: duration, goals and points per side
 -- (win 3, draw 1, loss 0), attributed to the UTC day the match started.
+{{ config(materialized='table') }}
+
 with events as (
     select * from {{ ref('int_players__clean_events') }}
     where event_type = 'match'

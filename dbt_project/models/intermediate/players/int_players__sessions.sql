@@ -1,6 +1,8 @@
 -- Sessions from the pings alone (the `type` field is not used): a user's pings ordered by
 -- time; a gap of more than 60 s starts a new session, exactly 60 s does not. A session
 -- belongs to the UTC day it starts; its duration is last ping − first ping.
+{{ config(materialized='table') }}
+
 with pings as (
     select
         user_id,

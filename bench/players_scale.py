@@ -1,0 +1,407 @@
+"""Players at scale: a full load of 10M events and user-stats latency with 1M users.
+
+``python -m bench.players_scale [--events 10000000] [--users 1000000] [--requests 3000]``
+
+1. **Generate** ``--events`` player events for ``--users`` users into a throwaway data dir
+   (files of 250k lines; registrations, sessions of pings, matches, 1 % defects and
+   duplicates), streamed to disk.
+2. **Load** them with the players loader (``plan_load`` + dlt, bounded batches), timed with
+   peak RSS; the baseline in the same run is DuckDB's bare ``read_ndjson_objects`` of the same
+   files into a table (no validation, no quarantine, no manifest).
+3. **Model**: ``dbt build --select tag:players`` (cleaning, sessions, marts and all their
+   tests), then the serving snapshot. Then one small file touching one day lands and the load
+   + build run again: the incremental cost.
+4. **Serve**: ``uvicorn api.main:app`` (1 worker) answers ``GET /api/user-stats`` for random
+   registered users, half with a ``date``, one request at a time over a keep-alive
+   connection: p50/p95/p99 (goal p99 ≤ 10 ms). Baseline in the same run: the same query run
+   in process against the dbt tables in the warehouse (as dbt wrote them, not sorted by user)
+   versus against the serving snapshot (sorted by user).
+
+Figures go to stdout and ``bench/results/players_scale.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import (
+    DBT_PROJECT_DIR,
+    RESULTS_DIR,
+    VENV_BIN,
+    ProcessGroup,
+    ensure_manifest,
+    free_port,
+    make_dirs,
+    point_at,
+)
+
+DAY = 86_400
+SEASON_START = 1_725_148_800  # 2024-09-01 UTC
+COUNTRIES = {
+    "US": "America/New_York",
+    "DE": "Europe/Berlin",
+    "JP": "Asia/Tokyo",
+    "BR": "America/Sao_Paulo",
+}
+DEVICES = ("iOS", "Android", "Web")
+LINES_PER_FILE = 250_000
+
+USER_STATS_SQL = """
+WITH reg AS (
+    SELECT user_id, country, registration_date_local_timezone
+    FROM players.registration_data WHERE user_id = $user
+),
+sessions AS (
+    SELECT coalesce(sum(session_count), 0), coalesce(sum(time_spent_in_game), 0), max("date")
+    FROM players.session_data WHERE user_id = $user
+),
+matches AS (
+    SELECT coalesce(sum(total_duration), 0), coalesce(sum(total_points_home), 0)
+    FROM players.match_data WHERE user_id = $user
+)
+SELECT * FROM reg, sessions, matches
+"""
+
+
+# ------------------------------------------------------------------------------- generate
+
+
+def generate(folder: Path, events: int, users: int, seed: int = 7) -> dict[str, int]:
+    """Write about ``events`` events for ``users`` users; returns what was written."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"u{n:07d}" for n in range(users)]
+    registered = [SEASON_START + rng.randrange(10 * DAY) for _ in range(users)]
+    per_user = max(2, events // users)
+    out: list[str] = []
+    written = {"lines": 0, "files": 0, "defects": 0}
+    next_id = 1
+
+    def flush(final: bool = False) -> None:
+        while len(out) >= LINES_PER_FILE or (final and out):
+            chunk, out[:] = out[:LINES_PER_FILE], out[LINES_PER_FILE:]
+            path = folder / f"{written['files']:05d}.jsonl"
+            path.write_text("\n".join(chunk) + "\n", encoding="utf-8")
+            written["files"] += 1
+            written["lines"] += len(chunk)
+
+    for n, user in enumerate(ids):
+        if next_id > events:
+            break
+        reg = registered[n]
+        country = rng.choice(tuple(COUNTRIES))
+        out.append(
+            f'{{"event_id": {next_id}, "event_timestamp": {reg}, "event_type": "registration", '
+            f'"event_data": {{"country": "{country}", "user_id": "{user}", "device_os": "{rng.choice(DEVICES)}"}}}}'
+        )
+        next_id += 1
+        budget = rng.randint(1, 2 * per_user - 2)
+        t = reg + rng.randint(30, 3_600)
+        while budget > 0:
+            if rng.random() < 0.15 and budget >= 2:  # a match against an earlier user
+                other = rng.randrange(n) if n else None
+                if other is not None:
+                    start = max(t, registered[other]) + 60
+                    mid = f"m{next_id}"
+                    for ts, goals in (
+                        (start, ("null", "null")),
+                        (start + rng.randint(300, 1_200), (rng.randint(0, 4), rng.randint(0, 4))),
+                    ):
+                        out.append(
+                            f'{{"event_id": {next_id}, "event_timestamp": {ts}, "event_type": "match", '
+                            f'"event_data": {{"match_id": "{mid}", "home_user_id": "{user}", "away_user_id": "{ids[other]}", '
+                            f'"home_goals_scored": {goals[0]}, "away_goals_scored": {goals[1]}}}}}'
+                        )
+                        next_id += 1
+                    budget -= 2
+                    t = start + 1_500
+                    continue
+            out.append(
+                f'{{"event_id": {next_id}, "event_timestamp": {t}, "event_type": "session_ping", '
+                f'"event_data": {{"user_id": "{user}", "type": ""}}}}'
+            )
+            next_id += 1
+            budget -= 1
+            t += rng.choice((60, 60, 45, 61, 3_600, DAY))
+        if rng.random() < 0.01:  # a defect: a duplicate id or a broken line
+            out.append(rng.choice((out[-1], "{broken", f'{{"event_id": {next_id}}}')))
+            written["defects"] += 1
+        if len(out) >= LINES_PER_FILE:
+            flush()
+    flush(final=True)
+    return written
+
+
+def write_timezones(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps({"country": c, "timezone": z}) + "\n" for c, z in COUNTRIES.items())
+    )
+
+
+# ------------------------------------------------------------------------------- measure
+
+
+def timed(fn):
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_duckdb_load(folder: Path) -> float:
+    from tributary import duck
+
+    con = duck.connect(":memory:")
+    try:
+        _, seconds = timed(
+            lambda: con.execute(
+                "CREATE TABLE raw AS SELECT * FROM read_ndjson_objects($glob, ignore_errors = true)",
+                {"glob": str(folder / "*.jsonl")},
+            )
+        )
+        return seconds
+    finally:
+        con.close()
+
+
+def tributary_load() -> dict:
+    from loaders.players import pipeline as players
+    from tributary.locking import warehouse_lock
+
+    with warehouse_lock():
+        plan = players.plan_load()
+        _, seconds = timed(lambda: players.pipeline().run(plan.source()))
+    return {
+        "seconds": seconds,
+        "lines_read": plan.lines_read,
+        "valid": plan.valid,
+        "quarantined_at_load": plan.quarantined,
+        "batches": len(plan.batch_ids),
+    }
+
+
+def dbt_build(env: dict[str, str]) -> float:
+    _, seconds = timed(
+        lambda: subprocess.run(
+            [str(VENV_BIN / "dbt"), "build", "--select", "tag:players", "--quiet"],
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            check=True,
+        )
+    )
+    return seconds
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {
+        "p50_ms": round(cuts[49] * 1000, 3),
+        "p95_ms": round(cuts[94] * 1000, 3),
+        "p99_ms": round(cuts[98] * 1000, 3),
+        "max_ms": round(max(samples) * 1000, 3),
+    }
+
+
+def in_process_latency(database: Path, users: list[str]) -> dict[str, float]:
+    from tributary import duck
+
+    con = duck.connect(str(database), read_only=True)
+    try:
+        for user in users[:50]:
+            con.execute(USER_STATS_SQL, {"user": user}).fetchone()
+        samples = []
+        for user in users:
+            started = time.perf_counter()
+            con.execute(USER_STATS_SQL, {"user": user}).fetchone()
+            samples.append(time.perf_counter() - started)
+    finally:
+        con.close()
+    return percentiles(samples)
+
+
+def http_latency(env: dict[str, str], logs: Path, users: list[str]) -> dict:
+    port = free_port()
+    server = ProcessGroup(
+        [str(VENV_BIN / "uvicorn"), "api.main:app", "--port", str(port), "--workers", "1"],
+        env,
+        logs / "uvicorn.log",
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        samples, codes = [], {}
+        with httpx.Client(base_url=base, timeout=10) as http:
+            for i, user in enumerate(users[:200]):
+                http.get(
+                    "/api/user-stats",
+                    params={"user_id": user, "date": "2024-09-05"} if i % 2 else {"user_id": user},
+                )
+            for i, user in enumerate(users):
+                params = {"user_id": user}
+                if i % 2:
+                    params["date"] = f"2024-09-{1 + i % 20:02d}"
+                started = time.perf_counter()
+                response = http.get("/api/user-stats", params=params)
+                samples.append(time.perf_counter() - started)
+                codes[response.status_code] = codes.get(response.status_code, 0) + 1
+        return {**percentiles(samples), "requests": len(samples), "status_codes": codes}
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--users", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=3_000)
+    parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="bench-players-"))
+    dirs = make_dirs(root)
+    os.environ.pop("PLAYERS_EVENTS_URL", None)
+    os.environ.pop("PLAYERS_TIMEZONES_URL", None)
+    env = point_at(dirs)
+    ensure_manifest(env)
+    from loaders.players.landing import events_url, timezones_url
+    from loaders.players.pipeline import publish_serving
+    from tributary import settings
+    from tributary.locking import warehouse_lock
+
+    landing = Path(events_url())
+    result: dict = {"events_asked": args.events, "users_asked": args.users}
+    try:
+        print(f"generating {args.events:,} events for {args.users:,} users …", flush=True)
+        written, gen_s = timed(lambda: generate(landing, args.events, args.users))
+        write_timezones(Path(timezones_url()))
+        size_mb = sum(p.stat().st_size for p in landing.glob("*.jsonl")) / 1e6
+        result["input"] = {**written, "mb": round(size_mb, 1), "generate_seconds": round(gen_s, 1)}
+        print(f"  {written['lines']:,} lines, {size_mb:,.0f} MB in {gen_s:.0f} s", flush=True)
+
+        print("baseline: DuckDB read_ndjson_objects → table …", flush=True)
+        bare_s = bare_duckdb_load(landing)
+        print("tributary: players loader (plan_load + dlt) …", flush=True)
+        rss_before = peak_rss_mb()
+        load = tributary_load()
+        load["peak_rss_mb"] = round(peak_rss_mb(), 0)
+        load["peak_rss_mb_before_load"] = round(rss_before, 0)
+        lines = load["lines_read"]
+        result["load"] = {
+            **load,
+            "events_per_s": round(lines / load["seconds"]),
+            "mb_per_s": round(size_mb / load["seconds"], 1),
+            "bare_duckdb_seconds": round(bare_s, 2),
+            "bare_duckdb_events_per_s": round(lines / bare_s),
+            "ratio_to_bare": round(bare_s / load["seconds"], 3),
+        }
+        print("dbt build --select tag:players …", flush=True)
+        build_s = dbt_build(env)
+        with warehouse_lock():
+            _, publish_s = timed(publish_serving)
+        result["model"] = {
+            "dbt_build_seconds": round(build_s, 1),
+            "publish_seconds": round(publish_s, 2),
+        }
+
+        print("incremental: one new file touching one day …", flush=True)
+        (landing / "99999.jsonl").write_text(
+            f'{{"event_id": 999999999, "event_timestamp": {SEASON_START + 20 * DAY}, "event_type": "session_ping", '
+            f'"event_data": {{"user_id": "u0000000", "type": ""}}}}\n'
+        )
+        inc_load = tributary_load()
+        inc_build = dbt_build(env)
+        result["incremental"] = {
+            "load_seconds": round(inc_load["seconds"], 2),
+            "dbt_build_seconds": round(inc_build, 1),
+        }
+
+        from tributary import duck
+
+        con = duck.connect(str(settings.warehouse_path()), read_only=True)
+        try:
+            registered = [
+                r[0]
+                for r in con.execute("SELECT user_id FROM players.registration_data").fetchall()
+            ]
+            marts = {
+                name: con.execute(f"SELECT count(*) FROM players.{name}").fetchone()[0]
+                for name in ("registration_data", "session_data", "match_data", "quarantine")
+            }
+        finally:
+            con.close()
+        result["marts_rows"] = marts
+        sample = random.Random(3).sample(registered, min(args.requests, len(registered)))
+        snapshot = (
+            settings.serving_dir()
+            / "players"
+            / (settings.serving_dir() / "players" / "CURRENT").read_text().strip()
+        )
+        print("serving: in-process queries, warehouse tables vs snapshot …", flush=True)
+        result["in_process"] = {
+            "warehouse_tables": in_process_latency(settings.warehouse_path(), sample[:500]),
+            "serving_snapshot": in_process_latency(snapshot, sample),
+        }
+        print(f"serving: GET /api/user-stats x {len(sample)} over HTTP …", flush=True)
+        result["http"] = http_latency(env, dirs.logs, sample)
+    finally:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        (RESULTS_DIR / "players_scale.json").write_text(json.dumps(result, indent=2))
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print_report(result)
+
+
+def print_report(r: dict) -> None:
+    load, model, http = r["load"], r["model"], r["http"]
+    print("\n== players at scale ==")
+    print(
+        f"input: {r['input']['lines']:,} lines ({r['input']['mb']:,} MB), {r['marts_rows']['registration_data']:,} registered users"
+    )
+    print(
+        f"load:  {load['seconds']:.1f} s = {load['events_per_s']:,} events/s ({load['mb_per_s']} MB/s), "
+        f"peak RSS {load['peak_rss_mb']:,.0f} MB; bare DuckDB read_ndjson_objects {load['bare_duckdb_seconds']} s "
+        f"→ ratio {load['ratio_to_bare']}"
+    )
+    print(
+        f"dbt build (tag:players, with tests): {model['dbt_build_seconds']} s; snapshot publish {model['publish_seconds']} s"
+    )
+    inc = r["incremental"]
+    print(
+        f"incremental (one small file): load {inc['load_seconds']} s, dbt build {inc['dbt_build_seconds']} s"
+    )
+    wh, snap = r["in_process"]["warehouse_tables"], r["in_process"]["serving_snapshot"]
+    print(
+        f"user-stats query in process: warehouse tables p99 {wh['p99_ms']} ms vs snapshot p99 {snap['p99_ms']} ms → {wh['p99_ms'] / max(snap['p99_ms'], 1e-6):.1f}x"
+    )
+    print(
+        f"GET /api/user-stats over HTTP ({http['requests']} requests, codes {http['status_codes']}): "
+        f"p50 {http['p50_ms']} ms, p95 {http['p95_ms']} ms, p99 {http['p99_ms']} ms (goal ≤ 10 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
