@@ -32,12 +32,14 @@ from tributary import duck, settings
 @dataclass(frozen=True)
 class ServedTable:
     """One table of a snapshot: ``select`` runs against the warehouse; rows are stored in
-    ``order_by`` order so point lookups on the leading column prune row groups."""
+    ``order_by`` order so point lookups on the leading column prune row groups, and
+    ``index_on`` (a column) adds an ART index for point lookups on large tables."""
 
     schema: str
     name: str
     select: str
     order_by: str | None = None
+    index_on: str | None = None
 
 
 KEEP_OLD_VERSIONS_SECONDS = 60.0
@@ -89,6 +91,11 @@ def publish(
                 f'CREATE TABLE {alias}."{t.schema}"."{t.name}" AS '
                 f"SELECT * FROM ({t.select}) AS src{order}"
             )
+            if t.index_on:
+                warehouse.execute(
+                    f'CREATE INDEX "{t.name}_by_{t.index_on}" '
+                    f'ON {alias}."{t.schema}"."{t.name}" ({t.index_on})'
+                )
         meta = {
             "domain": domain,
             "version": version,

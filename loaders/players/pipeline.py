@@ -28,16 +28,29 @@ from tributary import serving
 PIPELINE_NAME = "players_events"
 DATASET = "players_raw"
 
-# What the API serves: the daily marts ordered by user for point lookups.
+# What the API serves: the daily marts ordered and indexed by user for point lookups (an ART
+# index halved user-stats latency at 1M users, see README "Performance").
 SERVED_TABLES = [
     serving.ServedTable(
-        "players", "registration_data", "SELECT * FROM players.registration_data", "user_id"
+        "players",
+        "registration_data",
+        "SELECT * FROM players.registration_data",
+        "user_id",
+        index_on="user_id",
     ),
     serving.ServedTable(
-        "players", "session_data", "SELECT * FROM players.session_data", "user_id, date"
+        "players",
+        "session_data",
+        "SELECT * FROM players.session_data",
+        "user_id, date",
+        index_on="user_id",
     ),
     serving.ServedTable(
-        "players", "match_data", "SELECT * FROM players.match_data", "user_id, date"
+        "players",
+        "match_data",
+        "SELECT * FROM players.match_data",
+        "user_id, date",
+        index_on="user_id",
     ),
     serving.ServedTable("players", "game_stats", "SELECT * FROM players.game_stats", "stats_date"),
 ]
