@@ -1,5 +1,8 @@
 -- Only the rows of each file's current content, numbered in input order (file name, then line):
 -- what "the first occurrence in input order" means for duplicates.
+-- A table: staging parses each JSON line here, once; stage 1 and the tests read the result.
+{{ config(materialized='table') }}
+
 with events as (
     select * from {{ ref('stg_players__events') }}
 ),
