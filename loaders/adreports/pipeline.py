@@ -92,7 +92,7 @@ def pull(
         cause = _provider_error(exc)
         if cause is None:
             raise
-        p.drop_pending_packages()
+        p.abort_packages()  # a partly extracted pull never loads
         with warehouse_lock(timeout=lock_timeout):
             con = open_warehouse()
             try:

@@ -45,7 +45,10 @@ class ProviderState:
     rate_limit_per_second: int = 50
     lock: threading.Lock = field(default_factory=threading.Lock)
     access_tokens: set[str] = field(default_factory=set)
+    issued_tokens: list[str] = field(default_factory=list)
     refresh_revoked: bool = False
+    expire_after: int | None = None
+    reject_tokens: bool = False
     transient: deque[Transient] = field(default_factory=deque)
     days: dict[str, dict[dt.date, dict]] = field(default_factory=dict)
     requests_log: list[dict] = field(default_factory=list)
@@ -62,11 +65,18 @@ class ProviderState:
                 return None
             token = f"at-{uuid.uuid4().hex}"
             self.access_tokens.add(token)
+            self.issued_tokens.append(token)
             return token
 
     def token_valid(self, token: str) -> bool:
+        """Whether a report request may use ``token`` (counts down a pending expiry)."""
         with self.lock:
-            return token in self.access_tokens
+            if self.expire_after is not None:
+                self.expire_after -= 1
+                if self.expire_after < 0:
+                    self.access_tokens.clear()
+                    self.expire_after = None
+            return token in self.access_tokens and not self.reject_tokens
 
     # -- faults -------------------------------------------------------------------------------
     def apply(self, fault: dict) -> None:
@@ -82,7 +92,14 @@ class ProviderState:
                 )
                 self.transient.extend([one] * int(fault.get("count", 1)))
             elif kind == "expire_token":
-                self.access_tokens.clear()
+                # Now, or after the next ``after_requests`` report requests (mid-pull).
+                after = int(fault.get("after_requests", 0))
+                if after:
+                    self.expire_after = after
+                else:
+                    self.access_tokens.clear()
+            elif kind == "reject_tokens":
+                self.reject_tokens = True  # even fresh access tokens get 401
             elif kind == "revoke_refresh_token":
                 self.access_tokens.clear()
                 self.refresh_revoked = True
@@ -140,9 +157,10 @@ class ProviderState:
         rows = list(day_rows(day, self.seed))
         late = self.day_fault("late_day", day)
         if late:
-            # Grows from 1/(k+1) of the rows on the day itself to all of them k days later.
-            k = int(late.get("days_to_complete", 2))
-            share = min(1.0, ((today - day).days + 1) / (k + 1))
+            # Grows from 1/k of the rows the day after to all of them k days after; nothing
+            # on the day itself.
+            k = max(1, int(late.get("days_to_complete", 3)))
+            share = min(1.0, (today - day).days / k)
             rows = [
                 r
                 for r in rows

@@ -81,14 +81,9 @@ def report_page(state: ProviderState, params: dict) -> dict:
     number = offset // page_size + 1
     page_rows = rows[offset : offset + page_size]
     next_offset = offset + page_size
-    if any(state.day_fault("drop_page", d) for d in days):
-        dropped = int(
-            next(
-                state.day_fault("drop_page", d) for d in days if state.day_fault("drop_page", d)
-            ).get("page", 2)
-        )
-        if number + 1 == dropped:
-            next_offset += page_size  # the token skips a page: it is never served
+    drops = [f for d in days if (f := state.day_fault("drop_page", d))]
+    if drops and number + 1 == int(drops[0].get("page", 2)):
+        next_offset += page_size  # the token skips a page: it is never served
     last = next_offset >= len(rows)
     if (
         last
