@@ -22,9 +22,9 @@ mart as (
 
 final as (
     select
-        coalesce(accepted.report_date, mart.report_date) as report_date,
         accepted.earnings_micros as accepted_micros,
-        mart.earnings_micros as mart_micros
+        mart.earnings_micros as mart_micros,
+        coalesce(accepted.report_date, mart.report_date) as report_date
     from accepted
     full outer join mart on accepted.report_date = mart.report_date
     where

@@ -13,7 +13,8 @@ ranked as (
 ),
 
 latest as (
-    select * from ranked where recency = 1
+    select * from ranked
+    where recency = 1
 ),
 
 accepted as (
@@ -39,12 +40,6 @@ pull_counts as (
 final as (
     select
         latest.report_date,
-        case
-            when accepted.accepted_pull_id is null then 'missing'
-            when latest.pull_status = 'failed' then 'stale'
-            when latest.pull_status = 'warned' then 'low_volume'
-            else 'complete'
-        end as completeness_status,
         latest.pull_id as latest_pull_id,
         latest.pull_status as latest_pull_status,
         latest.pulled_at as latest_pulled_at,
@@ -54,7 +49,13 @@ final as (
         accepted.accepted_pull_id,
         accepted.accepted_pulled_at,
         accepted.accepted_rows,
-        pull_counts.pulls
+        pull_counts.pulls,
+        case
+            when accepted.accepted_pull_id is null then 'missing'
+            when latest.pull_status = 'failed' then 'stale'
+            when latest.pull_status = 'warned' then 'low_volume'
+            else 'complete'
+        end as completeness_status
     from latest
     left join accepted on latest.report_date = accepted.report_date
     inner join pull_counts on latest.report_date = pull_counts.report_date

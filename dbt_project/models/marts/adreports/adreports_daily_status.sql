@@ -16,8 +16,8 @@ final as (
         pull_error,
         accepted_pull_id,
         accepted_pulled_at,
-        coalesce(accepted_rows, 0)::bigint as accepted_rows,
-        pulls::bigint as pulls
+        cast(pulls as bigint) as pulls,
+        cast(coalesce(accepted_rows, 0) as bigint) as accepted_rows
     from day_status
 )
 
