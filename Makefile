@@ -69,6 +69,7 @@ lint: install ## ruff and sqlfluff
 bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
+	$(PY) -m bench.adreports_pull
 
 adreports-provider: install ## run the simulated ad-report API alone on :8790 (mild faults)
 	$(PY) -m simulation.adreports --port 8790 --profile mild

@@ -16,7 +16,10 @@ import httpx
 import pytest
 
 from orchestration.defs.adreports.schedules import adreports_daily_schedule
-from orchestration.defs.adreports.sensors import adreports_check_alert_sensor
+from orchestration.defs.adreports.sensors import (
+    adreports_check_alert_sensor,
+    adreports_run_failure_alert_sensor,
+)
 from simulation.adreports.report import day_rows
 from tests.adreports.helpers import expected_day, fault, pull_days
 from tests.conftest import rows, running_api
@@ -160,6 +163,32 @@ def test_failed_check_blocks_the_day_alerts_and_a_repull_clears_it(
         out, err = capfd.readouterr()
         haystacks = [caplog.text, out, err, *events]
         assert len(tokens) >= 3 and all(t not in h for t in tokens for h in haystacks)
+    finally:
+        receiver.close()
+
+
+def test_refused_credentials_fail_the_run_clearly_and_alert(adreports_env, day, monkeypatch):
+    receiver = Receiver()
+    monkeypatch.setenv("ADREPORTS_ALERT_WEBHOOK_URL", receiver.url)
+    fault(adreports_env, kind="revoke_refresh_token")
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        result = run_day(instance, day)
+        assert not result.success
+        [run_failure] = [e for e in result.all_events if e.event_type_value == "RUN_FAILURE"]
+        context = dg.build_run_status_sensor_context(
+            sensor_name="adreports_run_failure_alert_sensor",
+            dagster_event=run_failure,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        ).for_run_failure()
+        adreports_run_failure_alert_sensor(context)
+        [message] = receiver.received
+        assert (message["kind"], message["partition"]) == ("run_failed", str(day))
+        assert "ADREPORTS_API_TOKEN" in message["error"]
+        assert rows("SELECT status FROM adreports_raw.pulls WHERE report_date = ?", [day]) == [
+            ("failed",)
+        ]
     finally:
         receiver.close()
 

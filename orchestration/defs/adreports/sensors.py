@@ -94,6 +94,11 @@ def adreports_check_alert_sensor(context: dg.SensorEvaluationContext) -> dg.Skip
 def adreports_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
     url = os.environ.get(WEBHOOK_ENV, "").strip()
     if url:
+        step_errors = [
+            e.event_specific_data.error.message.strip()
+            for e in context.get_step_failure_events()
+            if e.event_specific_data and e.event_specific_data.error
+        ]
         send_alert(
             url,
             {
@@ -102,6 +107,6 @@ def adreports_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> N
                 "job": context.dagster_run.job_name,
                 "run_id": context.dagster_run.run_id,
                 "partition": context.dagster_run.tags.get("dagster/partition"),
-                "error": context.failure_event.message,
+                "error": "; ".join(step_errors) or context.failure_event.message,
             },
         )
