@@ -175,7 +175,11 @@ def test_refused_credentials_fail_the_run_clearly_and_alert(adreports_env, day, 
     try:
         result = run_day(instance, day)
         assert not result.success
-        [run_failure] = [e for e in result.all_events if e.event_type_value == "RUN_FAILURE"]
+        [run_failure] = [
+            e.dagster_event
+            for e in instance.all_logs(result.run_id)
+            if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE
+        ]
         context = dg.build_run_status_sensor_context(
             sensor_name="adreports_run_failure_alert_sensor",
             dagster_event=run_failure,
