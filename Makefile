@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean
+.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean adreports-provider
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ lint: install ## ruff and sqlfluff
 bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
+	$(PY) -m bench.adreports_pull
+
+adreports-provider: install ## run the simulated ad-report API alone on :8790 (mild faults)
+	$(PY) -m simulation.adreports --port 8790 --profile mild
 
 clean: ## remove the data dir (all local state)
 	rm -rf $(TRIBUTARY_DATA_DIR)

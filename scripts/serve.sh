@@ -36,6 +36,16 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# adreports: the simulated ad-report API (mild transient faults) unless a real provider is
+# configured; Dagster's runs pull from it.
+if [ -z "${ADREPORTS_API_URL:-}" ]; then
+  "$VENV/python" -m simulation.adreports --port "${ADREPORTS_SIM_PORT:-8790}" --profile mild \
+    >"$TRIBUTARY_DATA_DIR/logs/adreports-provider.log" 2>&1 &
+  pids+=($!)
+  export ADREPORTS_API_URL="http://127.0.0.1:${ADREPORTS_SIM_PORT:-8790}"
+  export ADREPORTS_API_TOKEN="${ADREPORTS_API_TOKEN:-sim-refresh-token}"
+fi
+
 # `dg dev` reads [tool.dg] in pyproject.toml: the code location is orchestration.definitions.
 "$VENV/dg" dev -h 0.0.0.0 -p 3000 \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
@@ -54,6 +64,7 @@ cat <<MSG
   Dagster UI   http://localhost:3000
   API          http://localhost:8000/docs   (health: http://localhost:8000/health)
   dbt docs     http://localhost:8080
+  ad reports   $ADREPORTS_API_URL   (provider the adreports pull uses)
   logs         $TRIBUTARY_DATA_DIR/logs/
 
 Ctrl-C stops all three.

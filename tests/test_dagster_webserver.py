@@ -168,6 +168,20 @@ _PLAYERS_ALL = sorted(
     ]
 )
 
+_ADREPORTS_ALL = sorted(
+    [
+        "adreports/daily_revenue",
+        "adreports/daily_status",
+        "adreports_raw/accepted_rows",
+        "adreports_raw/pulls",
+        "adreports_raw/report_rows",
+        "intermediate/int_adreports__day_status",
+        "serving/adreports",
+        "staging/stg_adreports__accepted_rows",
+        "staging/stg_adreports__pulls",
+    ]
+)
+
 EXPECTED_GRAPH = {
     # asset key -> group and upstream asset keys
     "assets": {
@@ -281,6 +295,33 @@ EXPECTED_GRAPH = {
             "deps": ["players_raw/quarantine"],
         },
         "staging/stg_players__timezones": {"group": "players", "deps": ["players_raw/timezones"]},
+        "adreports/daily_revenue": {
+            "group": "adreports",
+            "deps": [
+                "intermediate/int_adreports__day_status",
+                "staging/stg_adreports__accepted_rows",
+            ],
+        },
+        "adreports/daily_status": {
+            "group": "adreports",
+            "deps": ["intermediate/int_adreports__day_status"],
+        },
+        "adreports_raw/accepted_rows": {"group": "adreports", "deps": []},
+        "adreports_raw/pulls": {"group": "adreports", "deps": []},
+        "adreports_raw/report_rows": {"group": "adreports", "deps": []},
+        "intermediate/int_adreports__day_status": {
+            "group": "adreports",
+            "deps": ["staging/stg_adreports__pulls"],
+        },
+        "serving/adreports": {
+            "group": "adreports",
+            "deps": ["adreports/daily_revenue", "adreports/daily_status"],
+        },
+        "staging/stg_adreports__accepted_rows": {
+            "group": "adreports",
+            "deps": ["adreports_raw/accepted_rows"],
+        },
+        "staging/stg_adreports__pulls": {"group": "adreports", "deps": ["adreports_raw/pulls"]},
     },
     # "asset key:check name" -> blocking
     "checks": {
@@ -392,15 +433,53 @@ EXPECTED_GRAPH = {
         "staging/stg_players__timezones:not_null_stg_players__timezones_country": True,
         "staging/stg_players__timezones:not_null_stg_players__timezones_timezone": True,
         "staging/stg_players__timezones:unique_stg_players__timezones_country": True,
+        # adreports: the completeness checks block per day in the data, not in Dagster.
+        "adreports_raw/report_rows:day_not_empty": False,
+        "adreports_raw/report_rows:pages_complete": False,
+        "adreports_raw/report_rows:totals_match_provider": False,
+        "adreports_raw/report_rows:volume_vs_trailing_median": False,
+        "adreports/daily_revenue:accepted_values_adreports_daily_revenue_completeness_status"
+        "__complete__low_volume__stale": True,
+        "adreports/daily_revenue:assert_adreports_revenue_reconciles": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_app_id": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_clicks": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_completeness_status": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_country": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_earnings": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_impressions": True,
+        "adreports/daily_revenue:not_null_adreports_daily_revenue_report_date": True,
+        "adreports/daily_revenue:"
+        "unique_combination_adreports_daily_revenue_report_date__app_id__country": True,
+        "adreports/daily_status:accepted_values_adreports_daily_status_completeness_status"
+        "__complete__low_volume__stale__missing": True,
+        "adreports/daily_status:not_null_adreports_daily_status_completeness_status": True,
+        "adreports/daily_status:not_null_adreports_daily_status_report_date": True,
+        "adreports/daily_status:unique_adreports_daily_status_report_date": True,
+        "intermediate/int_adreports__day_status:"
+        "not_null_int_adreports__day_status_report_date": True,
+        "intermediate/int_adreports__day_status:unique_int_adreports__day_status_report_date": True,
+        "staging/stg_adreports__accepted_rows:unique_combination_stg_adreports__accepted_rows"
+        "_report_date__app_id__ad_unit_id__country__ad_source_id": True,
+        "staging/stg_adreports__pulls:"
+        "accepted_values_stg_adreports__pulls_pull_status__passed__warned__failed": True,
+        "staging/stg_adreports__pulls:"
+        "unique_combination_stg_adreports__pulls_pull_id__report_date": True,
     },
     # job -> the assets it materialises (Dagster's implicit "__ASSET_JOB" left out)
-    "jobs": {"gaming_refresh": _GAMING_ALL, "players_refresh": _PLAYERS_ALL},
+    "jobs": {
+        "gaming_refresh": _GAMING_ALL,
+        "players_refresh": _PLAYERS_ALL,
+        "adreports_daily": _ADREPORTS_ALL,
+        "adreports_refresh": _ADREPORTS_ALL,
+    },
     # sensor -> the assets and jobs it targets, and its default status
     "sensors": {
         "gaming_landing_sensor": {"assets": _GAMING_RAW, "jobs": [], "status": "RUNNING"},
         "players_landing_sensor": {"assets": _PLAYERS_ALL, "jobs": [], "status": "RUNNING"},
+        "adreports_check_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
+        "adreports_run_failure_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
     },
-    "schedules": [],
+    "schedules": ["adreports_daily_schedule"],
 }
 
 

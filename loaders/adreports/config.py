@@ -1,0 +1,96 @@
+"""Where the provider is and how hard to try: read from the environment (or dlt's secrets).
+
+``ADREPORTS_API_URL`` unset means the embedded default: the simulated provider, started in
+process for the duration of a pull (see :mod:`loaders.adreports.provider`).
+``ADREPORTS_API_TOKEN`` is a secret: it is kept out of ``repr`` and never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+
+SECRET_KEY = "sources.adreports.api_token"
+URL_KEY = "sources.adreports.api_url"
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def _from_dlt(key: str) -> str | None:
+    """A value from dlt's config/secrets providers (``.dlt/secrets.toml``, env), if any."""
+    import dlt
+
+    try:
+        value = dlt.secrets.get(key)
+    except Exception:
+        return None
+    return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """How to reach the report API and how patiently."""
+
+    url: str | None
+    token: str = field(repr=False)
+    page_size: int = 100
+    timeout_seconds: float = 10.0
+    max_attempts: int = 6
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    max_retry_after_seconds: float = 300.0
+
+    @classmethod
+    def from_env(cls) -> ProviderConfig:
+        from simulation.adreports.server import DEFAULT_REFRESH_TOKEN
+
+        url = os.environ.get("ADREPORTS_API_URL", "").strip() or _from_dlt(URL_KEY)
+        token = os.environ.get("ADREPORTS_API_TOKEN", "").strip() or _from_dlt(SECRET_KEY)
+        if not token:
+            if url:
+                raise RuntimeError(
+                    "ADREPORTS_API_URL is set but no token: set ADREPORTS_API_TOKEN "
+                    f"or {SECRET_KEY} in .dlt/secrets.toml"
+                )
+            token = DEFAULT_REFRESH_TOKEN  # the embedded simulator's own, not a secret
+        return cls(
+            url=url.rstrip("/") if url else None,
+            token=token,
+            page_size=_env_int("ADREPORTS_PAGE_SIZE", 100),
+            timeout_seconds=_env_float("ADREPORTS_TIMEOUT_SECONDS", 10.0),
+            max_attempts=_env_int("ADREPORTS_MAX_ATTEMPTS", 6),
+            backoff_seconds=_env_float("ADREPORTS_BACKOFF_SECONDS", 0.5),
+            backoff_max_seconds=_env_float("ADREPORTS_BACKOFF_MAX_SECONDS", 30.0),
+            max_retry_after_seconds=_env_float("ADREPORTS_MAX_RETRY_AFTER_SECONDS", 300.0),
+        )
+
+
+def lookback_days() -> int:
+    """Days before the scheduled day that every daily run pulls again (late and revised data)."""
+    return _env_int("ADREPORTS_LOOKBACK_DAYS", 3)
+
+
+def catchup_days() -> int:
+    """Days ending yesterday that ``adreports_refresh`` (``make materialize``) pulls."""
+    return _env_int("ADREPORTS_CATCHUP_DAYS", 14)
+
+
+def min_median_ratio() -> float:
+    """Below this share of the trailing median (rows or earnings) a day fails (blocked)."""
+    return _env_float("ADREPORTS_MIN_MEDIAN_RATIO", 0.5)
+
+
+def warn_median_ratio() -> float:
+    """Below this share of the same-weekday median a day is accepted but flagged."""
+    return _env_float("ADREPORTS_WARN_MEDIAN_RATIO", 0.9)
+
+
+def yesterday() -> dt.date:
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
