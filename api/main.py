@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api import errors
 from api.deps import reader
-from api.routers import gaming, players
+from api.routers import gaming, location, players
 from tributary.serving import SnapshotMissing
 
 DOMAINS = ["gaming", "players"]
@@ -25,6 +25,7 @@ app = FastAPI(
 errors.install(app)
 app.include_router(gaming.router)
 app.include_router(players.router)
+app.include_router(location.router)
 
 
 class DomainHealth(BaseModel):
