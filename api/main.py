@@ -26,6 +26,7 @@ errors.install(app)
 app.include_router(gaming.router)
 app.include_router(players.router)
 app.include_router(location.router)
+app.add_middleware(location.WritePath)
 
 
 class DomainHealth(BaseModel):

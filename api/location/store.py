@@ -38,6 +38,8 @@ from datetime import datetime, timedelta
 from decimal import Context, Decimal
 from pathlib import Path
 
+import orjson
+
 from api.location import migrations
 from api.location import settings as location_settings
 from api.location.points import Point
@@ -161,6 +163,71 @@ class Store(ABC):
 
 # ----------------------------------------------------------------------------- PostgreSQL
 
+# One statement per batch: the points travel as one JSON array (numbers parse to NUMERIC
+# exactly), in-batch repeats keep the first submitted (lowest ord), points W behind their
+# user's newest are dropped, the primary key decides the rest (ON CONFLICT DO NOTHING, which
+# also waits for a concurrent transaction inserting the same key), and the minutes, the
+# watermarks and the counters are updated from exactly the rows that were inserted.
+BATCH_SQL = """
+WITH incoming AS (
+    SELECT * FROM json_to_recordset(%(rows)s::json) AS r (
+        ord int, user_id text, ts_local timestamp, ts_utc timestamp, time_zone text,
+        lat numeric, long numeric, accuracy numeric, speed numeric
+    )
+),
+firsts AS (
+    SELECT DISTINCT ON (user_id, ts_local) * FROM incoming ORDER BY user_id, ts_local, ord
+),
+candidates AS (
+    SELECT f.* FROM firsts AS f LEFT JOIN location_users AS u ON u.user_id = f.user_id
+    WHERE u.max_ts_utc IS NULL OR f.ts_utc >= u.max_ts_utc - make_interval(secs => %(window)s)
+),
+inserted AS (
+    INSERT INTO location_points (user_id, ts_local, ts_utc)
+    SELECT user_id, ts_local, ts_utc FROM candidates ORDER BY ord
+    ON CONFLICT DO NOTHING
+    RETURNING user_id, ts_local
+),
+accepted AS (
+    SELECT c.* FROM candidates AS c
+    INNER JOIN inserted AS i ON i.user_id = c.user_id AND i.ts_local = c.ts_local
+),
+minutes AS (
+    INSERT INTO location_minutes AS m (
+        user_id, minute_utc, minute_local, time_zone,
+        sum_lat, sum_long, sum_accuracy, sum_speed, points, seq
+    )
+    SELECT
+        user_id,
+        date_trunc('minute', ts_utc),
+        (array_agg(date_trunc('minute', ts_local) ORDER BY ord))[1],
+        (array_agg(time_zone ORDER BY ord))[1],
+        sum(lat), sum(long), sum(accuracy), sum(speed), count(*), %(seq)s
+    FROM accepted
+    GROUP BY user_id, date_trunc('minute', ts_utc)
+    ON CONFLICT (user_id, minute_utc) DO UPDATE SET
+        sum_lat = m.sum_lat + excluded.sum_lat,
+        sum_long = m.sum_long + excluded.sum_long,
+        sum_accuracy = m.sum_accuracy + excluded.sum_accuracy,
+        sum_speed = m.sum_speed + excluded.sum_speed,
+        points = m.points + excluded.points,
+        seq = excluded.seq,
+        updated_at = now()
+),
+users AS (
+    INSERT INTO location_users AS u (user_id, max_ts_utc)
+    SELECT user_id, max(ts_utc) FROM accepted GROUP BY user_id
+    ON CONFLICT (user_id) DO UPDATE SET max_ts_utc = greatest(u.max_ts_utc, excluded.max_ts_utc)
+),
+counters AS (
+    UPDATE location_state SET
+        accepted = accepted + (SELECT count(*) FROM accepted),
+        duplicates = duplicates + %(n)s - (SELECT count(*) FROM accepted)
+    WHERE id = 1
+)
+SELECT ord FROM accepted
+"""
+
 
 class PostgresStore(Store):
     dialect = "postgres"
@@ -174,46 +241,33 @@ class PostgresStore(Store):
     def write_batch(self, points: Sequence[Point]) -> list[bool]:
         if not points:
             return []
+        rows = orjson.dumps(
+            [
+                {
+                    "ord": i,
+                    "user_id": p.user_id,
+                    "ts_local": p.ts_local,
+                    "ts_utc": p.ts_utc,
+                    "time_zone": p.zone,
+                    "lat": p.lat,
+                    "long": p.long,
+                    "accuracy": p.accuracy,
+                    "speed": p.speed,
+                }
+                for i, p in enumerate(points)
+            ]
+        ).decode()
         with self.con.transaction(), self.con.cursor() as cur:
+            # Statement 1 takes the state row lock; statement 2 then starts with a snapshot
+            # that sees every earlier commit (watermarks included).
             cur.execute("UPDATE location_state SET seq = seq + 1 WHERE id = 1 RETURNING seq")
             seq = cur.fetchone()[0]
-            users = sorted({p.user_id for p in points})
             cur.execute(
-                "SELECT user_id, max_ts_utc FROM location_users WHERE user_id = ANY(%s)", (users,)
+                BATCH_SQL,
+                {"rows": rows, "seq": seq, "window": self.window, "n": len(points)},
+                prepare=True,
             )
-            plan = plan_batch(points, dict(cur.fetchall()), self.window)
-            cand = [points[i] for i in plan.candidates]
-            cur.execute(
-                """
-                INSERT INTO location_points (user_id, ts_local, ts_utc)
-                SELECT * FROM unnest(%s::text[], %s::timestamp[], %s::timestamp[])
-                ON CONFLICT DO NOTHING
-                RETURNING user_id, ts_local
-                """,
-                ([p.user_id for p in cand], [p.ts_local for p in cand], [p.ts_utc for p in cand]),
-            )
-            inserted = set(cur.fetchall())
-            accepted = {
-                i for i in plan.candidates if (points[i].user_id, points[i].ts_local) in inserted
-            }
-            kept = [points[i] for i in sorted(accepted)]
-            self._upsert_minutes(cur, kept, seq)
-            newest = newest_per_user(kept)
-            if newest:
-                cur.execute(
-                    """
-                    INSERT INTO location_users AS u (user_id, max_ts_utc)
-                    SELECT * FROM unnest(%s::text[], %s::timestamp[])
-                    ON CONFLICT (user_id)
-                    DO UPDATE SET max_ts_utc = greatest(u.max_ts_utc, excluded.max_ts_utc)
-                    """,
-                    (list(newest), list(newest.values())),
-                )
-            cur.execute(
-                "UPDATE location_state SET accepted = accepted + %s, duplicates = duplicates + %s"
-                " WHERE id = 1",
-                (len(kept), len(points) - len(kept)),
-            )
+            accepted = {row[0] for row in cur.fetchall()}
         return self._results(points, accepted)
 
     def _upsert_minutes(self, cur, kept: Sequence[Point], seq: int) -> None:
