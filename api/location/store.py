@@ -139,8 +139,14 @@ class Store(ABC):
         """The user's minutes with ``start <= minute_utc < end``, oldest first."""
 
     @abstractmethod
-    def changes_after(self, seq: int, limit: int) -> list[MinuteRow]:
-        """Minutes changed by commits after ``seq``, by seq (the warehouse load's cursor)."""
+    def changes_after(self, position: tuple[int, str, datetime], limit: int) -> list[MinuteRow]:
+        """Minutes after ``position`` = (seq, user_id, minute_utc) in that order: with
+        ``(n, "", datetime.min)`` every minute changed by the commits after n (the
+        warehouse load's cursor), page by page."""
+
+    @abstractmethod
+    def versions(self) -> list[tuple[str, datetime, int, int]]:
+        """(user_id, minute_utc, seq, points) of every minute (the reconciliation check)."""
 
     @abstractmethod
     def state(self) -> dict[str, int]:
@@ -329,12 +335,18 @@ class PostgresStore(Store):
         ).fetchall()
         return [MinuteRow(*r) for r in rows]
 
-    def changes_after(self, seq: int, limit: int) -> list[MinuteRow]:
+    def changes_after(self, position: tuple[int, str, datetime], limit: int) -> list[MinuteRow]:
         rows = self.con.execute(
-            f"{self._SELECT} WHERE seq > %s ORDER BY seq, user_id, minute_utc LIMIT %s",
-            (seq, limit),
+            f"{self._SELECT} WHERE (seq, user_id, minute_utc) > (%s, %s, %s)"
+            " ORDER BY seq, user_id, minute_utc LIMIT %s",
+            (*position, limit),
         ).fetchall()
         return [MinuteRow(*r) for r in rows]
+
+    def versions(self) -> list[tuple[str, datetime, int, int]]:
+        return self.con.execute(
+            "SELECT user_id, minute_utc, seq, points FROM location_minutes"
+        ).fetchall()
 
     def state(self) -> dict[str, int]:
         seq, accepted, duplicates = self.con.execute(
@@ -502,12 +514,20 @@ class SqliteStore(Store):
         ).fetchall()
         return [self._row(r) for r in rows]
 
-    def changes_after(self, seq: int, limit: int) -> list[MinuteRow]:
+    def changes_after(self, position: tuple[int, str, datetime], limit: int) -> list[MinuteRow]:
+        seq, user_id, minute = position
         rows = self.con.execute(
-            f"{self._SELECT} WHERE seq > ? ORDER BY seq, user_id, minute_utc LIMIT ?",
-            (seq, limit),
+            f"{self._SELECT} WHERE (seq, user_id, minute_utc) > (?, ?, ?)"
+            " ORDER BY seq, user_id, minute_utc LIMIT ?",
+            (seq, user_id, _fmt(minute) if minute > datetime.min else "", limit),
         ).fetchall()
         return [self._row(r) for r in rows]
+
+    def versions(self) -> list[tuple[str, datetime, int, int]]:
+        rows = self.con.execute(
+            "SELECT user_id, minute_utc, seq, points FROM location_minutes"
+        ).fetchall()
+        return [(u, _ts(m), int(s), int(p)) for u, m, s, p in rows]
 
     def state(self) -> dict[str, int]:
         seq, accepted, duplicates = self.con.execute(
