@@ -168,6 +168,16 @@ _PLAYERS_ALL = sorted(
     ]
 )
 
+_LOCATION_ALL = sorted(
+    [
+        "intermediate/int_location__minute_steps",
+        "location/user_day",
+        "location/user_minute",
+        "location_raw/minutes",
+        "staging/stg_location__minutes",
+    ]
+)
+
 EXPECTED_GRAPH = {
     # asset key -> group and upstream asset keys
     "assets": {
@@ -281,6 +291,17 @@ EXPECTED_GRAPH = {
             "deps": ["players_raw/quarantine"],
         },
         "staging/stg_players__timezones": {"group": "players", "deps": ["players_raw/timezones"]},
+        "intermediate/int_location__minute_steps": {
+            "group": "location",
+            "deps": ["location/user_minute"],
+        },
+        "location/user_day": {
+            "group": "location",
+            "deps": ["intermediate/int_location__minute_steps"],
+        },
+        "location/user_minute": {"group": "location", "deps": ["staging/stg_location__minutes"]},
+        "location_raw/minutes": {"group": "location", "deps": []},
+        "staging/stg_location__minutes": {"group": "location", "deps": ["location_raw/minutes"]},
     },
     # "asset key:check name" -> blocking
     "checks": {
@@ -392,15 +413,27 @@ EXPECTED_GRAPH = {
         "staging/stg_players__timezones:not_null_stg_players__timezones_country": True,
         "staging/stg_players__timezones:not_null_stg_players__timezones_timezone": True,
         "staging/stg_players__timezones:unique_stg_players__timezones_country": True,
+        "location/user_day:not_null_location_user_day_day_utc": True,
+        "location/user_day:not_null_location_user_day_user_id": True,
+        "location/user_day:unique_combination_location_user_day_user_id__day_utc": True,
+        "location/user_minute:not_null_location_user_minute_minute_utc": True,
+        "location/user_minute:not_null_location_user_minute_points": True,
+        "location/user_minute:not_null_location_user_minute_user_id": True,
+        "location/user_minute:unique_combination_location_user_minute_user_id__minute_utc": True,
+        "location_raw/minutes:minutes_reconcile": True,
     },
     # job -> the assets it materialises (Dagster's implicit "__ASSET_JOB" left out)
-    "jobs": {"gaming_refresh": _GAMING_ALL, "players_refresh": _PLAYERS_ALL},
+    "jobs": {
+        "gaming_refresh": _GAMING_ALL,
+        "players_refresh": _PLAYERS_ALL,
+        "location_refresh": _LOCATION_ALL,
+    },
     # sensor -> the assets and jobs it targets, and its default status
     "sensors": {
         "gaming_landing_sensor": {"assets": _GAMING_RAW, "jobs": [], "status": "RUNNING"},
         "players_landing_sensor": {"assets": _PLAYERS_ALL, "jobs": [], "status": "RUNNING"},
     },
-    "schedules": [],
+    "schedules": ["location_refresh_schedule"],
 }
 
 
