@@ -105,7 +105,8 @@ def _defect(point: dict, rng: random.Random) -> tuple[dict | str, str]:
             )
         )
     elif field in ("lat", "long"):
-        bad[field] = rng.choice((str(point[field]), point[field] + 200, None, "north"))
+        off_range = point[field] + math.copysign(200, point[field])
+        bad[field] = rng.choice((str(point[field]), off_range, None, "north"))
     elif field in ("accuracy", "speed"):
         bad[field] = rng.choice((-1, -0.5, str(point[field]), True))
     else:
