@@ -3,6 +3,7 @@ model instantiation on the hot path), and deriving its UTC and minute keys."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,26 +65,17 @@ class Invalid(ValueError):
         return orjson.dumps(body)
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+
+
 def parse_timestamp(value: object) -> datetime | str:
     """A real ``YYYY-MM-DD HH:MM:SS`` → datetime; otherwise the reason it is not one."""
     if not isinstance(value, str):
         return "must be a string 'YYYY-MM-DD HH:MM:SS'"
-    s = value
-    if (
-        len(s) != 19
-        or s[4] != "-"
-        or s[7] != "-"
-        or s[10] != " "
-        or s[13] != ":"
-        or s[16] != ":"
-        or not s.isascii()
-    ):
-        return "must match 'YYYY-MM-DD HH:MM:SS'"
-    parts = (s[0:4], s[5:7], s[8:10], s[11:13], s[14:16], s[17:19])
-    if not all(p.isdigit() for p in parts):
+    if _TIMESTAMP.fullmatch(value) is None:
         return "must match 'YYYY-MM-DD HH:MM:SS'"
     try:
-        return datetime(*(int(p) for p in parts))
+        return datetime.fromisoformat(value)
     except ValueError as exc:
         return f"not a real date and time ({exc})"
 

@@ -208,7 +208,8 @@ minutes AS (
         date_trunc('minute', ts_utc),
         (array_agg(date_trunc('minute', ts_local) ORDER BY ord))[1],
         (array_agg(time_zone ORDER BY ord))[1],
-        sum(lat), sum(long), sum(accuracy), sum(speed), count(*), %(seq)s
+        sum(lat), sum(long), sum(accuracy), sum(speed), count(*),
+        (SELECT s.seq FROM location_state AS s WHERE s.id = 1)
     FROM accepted
     GROUP BY user_id, date_trunc('minute', ts_utc)
     ON CONFLICT (user_id, minute_utc) DO UPDATE SET
@@ -263,15 +264,13 @@ class PostgresStore(Store):
                 for i, p in enumerate(points)
             ]
         ).decode()
-        with self.con.transaction(), self.con.cursor() as cur:
-            # Statement 1 takes the state row lock; statement 2 then starts with a snapshot
-            # that sees every earlier commit (watermarks included).
-            cur.execute("UPDATE location_state SET seq = seq + 1 WHERE id = 1 RETURNING seq")
-            seq = cur.fetchone()[0]
+        # Pipelined: BEGIN, the lock, the batch and COMMIT go out together (one round trip).
+        # The server still runs them in order, so the batch statement's snapshot is taken
+        # after the lock on the state row is held and sees every earlier commit.
+        with self.con.pipeline(), self.con.transaction(), self.con.cursor() as cur:
+            cur.execute("UPDATE location_state SET seq = seq + 1 WHERE id = 1")
             cur.execute(
-                BATCH_SQL,
-                {"rows": rows, "seq": seq, "window": self.window, "n": len(points)},
-                prepare=True,
+                BATCH_SQL, {"rows": rows, "window": self.window, "n": len(points)}, prepare=True
             )
             accepted = {row[0] for row in cur.fetchall()}
         return self._results(points, accepted)

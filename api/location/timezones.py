@@ -13,7 +13,7 @@ one-to-one (PEP 495 ``fold=0``, what ``zoneinfo`` does by default):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,21 @@ def zone_name(lat: float, long: float) -> str:
     return name
 
 
+# UTC offset (fold=0) per (zone, local minute): since 1970 every zone changes offset on a minute
+# boundary, so it is constant within a wall-clock minute; bounded by clearing.
+_offsets: dict[tuple[str, datetime], timedelta] = {}
+_MAX_CACHED = 200_000
+
+
 def to_utc(local: datetime, zone: str) -> datetime:
     """The naive UTC time of the naive wall-clock time ``local`` in ``zone`` (rule above)."""
-    aware = local.replace(tzinfo=_zone(zone), fold=0)
-    return aware.astimezone(UTC).replace(tzinfo=None)
+    if local.year < 1970:  # local mean times with odd-second transitions: no cache
+        return local - local.replace(tzinfo=_zone(zone), fold=0).utcoffset()
+    minute = local.replace(second=0, microsecond=0)
+    key = (zone, minute)
+    offset = _offsets.get(key)
+    if offset is None:
+        if len(_offsets) >= _MAX_CACHED:
+            _offsets.clear()
+        offset = _offsets[key] = minute.replace(tzinfo=_zone(zone), fold=0).utcoffset()
+    return local - offset
