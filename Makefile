@@ -46,6 +46,7 @@ dagster-home:
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
 	$(PY) -m simulation.gaming
 	$(PY) -m simulation.players
+	$(PY) -m simulation.location sample
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all
@@ -69,6 +70,7 @@ lint: install ## ruff and sqlfluff
 bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
+	$(PY) -m bench.location_ingest
 
 clean: ## remove the data dir (all local state)
 	rm -rf $(TRIBUTARY_DATA_DIR)
