@@ -2,7 +2,7 @@
 
 ``python -m bench.location_ingest [--store postgres|embedded|both] [--seconds 20] [--rate 5000]``
 
-API (``uvicorn api.main:app --workers 2``) and load client (``simulation.location.replay``:
+API (``uvicorn api.location.asgi:app --workers 2``, ``--app`` to change) and load client (``simulation.location.replay``:
 asyncio streams, keep-alive) both run on this machine. Every point is distinct (1,000 users,
 chronological per user), so every 200 is a stored point. Per store, three phases, each on a
 fresh store:
@@ -155,7 +155,7 @@ def phase(
     log = store.root / f"{store.kind}-{name}.log"
     server = ProcessGroup(
         [
-            *(sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"),
+            *(sys.executable, "-m", "uvicorn", args.app, "--host", "127.0.0.1"),
             *("--port", str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"),
         ],
         env,
@@ -213,6 +213,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=5000.0)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--paced-connections", type=int, default=256)
+    parser.add_argument(
+        "--app", default="api.location.asgi:app", help="the ASGI app uvicorn serves"
+    )
     args = parser.parse_args()
     kinds = ["postgres", "embedded"] if args.store == "both" else [args.store]
     n = int(max(args.rate, 15_000) * args.seconds) + 1_000

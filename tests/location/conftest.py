@@ -63,13 +63,15 @@ class Server:
 
 
 @contextmanager
-def api_server(env: dict[str, str], workers: int = 2, port: int | None = None) -> Iterator[Server]:
-    """``uvicorn api.main:app`` with ``workers`` processes over the store ``env`` names."""
+def api_server(
+    env: dict[str, str], workers: int = 2, port: int | None = None, app: str = "api.main:app"
+) -> Iterator[Server]:
+    """``uvicorn <app>`` with ``workers`` processes over the store ``env`` names."""
     port = port or free_port()
     full_env = {**os.environ, **env}
     proc = subprocess.Popen(
         [
-            *(sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"),
+            *(sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"),
             *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
         ],
         cwd=REPO,
@@ -116,13 +118,18 @@ def postgres_env(tmp: Path, database_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module", params=["embedded", "postgres"])
 def server(request, tmp_path_factory) -> Iterator[Server]:
-    """One server per store for a whole module; tests isolate themselves by user_id."""
+    """One server per store for a whole module; tests isolate themselves by user_id. The
+    embedded one runs ``api.main:app``, the PostgreSQL one ``api.location.asgi:app``: both
+    entry points pass every test."""
     tmp = tmp_path_factory.mktemp(f"location-{request.param}")
     if request.param == "embedded":
-        env = embedded_env(tmp)
+        env, app = embedded_env(tmp), "api.main:app"
     else:
-        env = postgres_env(tmp, request.getfixturevalue("pg_database"))
-    with api_server(env) as running:
+        env, app = (
+            postgres_env(tmp, request.getfixturevalue("pg_database")),
+            "api.location.asgi:app",
+        )
+    with api_server(env, app=app) as running:
         yield running
 
 

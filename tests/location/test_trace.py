@@ -58,11 +58,11 @@ def test_trace_on_both_stores(tmp_path, pg_database):
     )
     expected = expected_minutes(records)
     results = {}
-    for name, env in (
-        ("embedded", embedded_env(tmp_path / "embedded")),
-        ("postgres", postgres_env(tmp_path / "postgres", pg_database)),
+    for name, env, app in (
+        ("embedded", embedded_env(tmp_path / "embedded"), "api.main:app"),
+        ("postgres", postgres_env(tmp_path / "postgres", pg_database), "api.location.asgi:app"),
     ):
-        with api_server(env, workers=1) as server:
+        with api_server(env, workers=1, app=app) as server:
             # One connection: "first submitted" is then the trace order, on both stores.
             sent = replay(
                 server.base, [r.body.encode() for r in records], connections=1, keep_bodies=True
