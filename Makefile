@@ -46,6 +46,7 @@ dagster-home:
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
 	$(PY) -m simulation.gaming
 	$(PY) -m simulation.players
+	$(PY) -m simulation.location sample
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all
@@ -70,6 +71,7 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
 	$(PY) -m bench.adreports_pull
+	$(PY) -m bench.location_ingest
 
 adreports-provider: install ## run the simulated ad-report API alone on :8790 (mild faults)
 	$(PY) -m simulation.adreports --port 8790 --profile mild

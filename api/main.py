@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api import errors
 from api.deps import reader
-from api.routers import adreports, gaming, players
+from api.routers import adreports, gaming, location, players
 from tributary.serving import SnapshotMissing
 
 DOMAINS = ["gaming", "players", "adreports"]
@@ -26,6 +26,8 @@ errors.install(app)
 app.include_router(gaming.router)
 app.include_router(players.router)
 app.include_router(adreports.router)
+app.include_router(location.router)
+app.add_middleware(location.WritePath)
 
 
 class DomainHealth(BaseModel):

@@ -182,6 +182,16 @@ _ADREPORTS_ALL = sorted(
     ]
 )
 
+_LOCATION_ALL = sorted(
+    [
+        "intermediate/int_location__minute_steps",
+        "location/user_day",
+        "location/user_minute",
+        "location_raw/minutes",
+        "staging/stg_location__minutes",
+    ]
+)
+
 EXPECTED_GRAPH = {
     # asset key -> group and upstream asset keys
     "assets": {
@@ -322,6 +332,17 @@ EXPECTED_GRAPH = {
             "deps": ["adreports_raw/accepted_rows"],
         },
         "staging/stg_adreports__pulls": {"group": "adreports", "deps": ["adreports_raw/pulls"]},
+        "intermediate/int_location__minute_steps": {
+            "group": "location",
+            "deps": ["location/user_minute"],
+        },
+        "location/user_day": {
+            "group": "location",
+            "deps": ["intermediate/int_location__minute_steps"],
+        },
+        "location/user_minute": {"group": "location", "deps": ["staging/stg_location__minutes"]},
+        "location_raw/minutes": {"group": "location", "deps": []},
+        "staging/stg_location__minutes": {"group": "location", "deps": ["location_raw/minutes"]},
     },
     # "asset key:check name" -> blocking
     "checks": {
@@ -464,6 +485,14 @@ EXPECTED_GRAPH = {
         "accepted_values_stg_adreports__pulls_pull_status__passed__warned__failed": True,
         "staging/stg_adreports__pulls:"
         "unique_combination_stg_adreports__pulls_pull_id__report_date": True,
+        "location/user_day:not_null_location_user_day_day_utc": True,
+        "location/user_day:not_null_location_user_day_user_id": True,
+        "location/user_day:unique_combination_location_user_day_user_id__day_utc": True,
+        "location/user_minute:not_null_location_user_minute_minute_utc": True,
+        "location/user_minute:not_null_location_user_minute_points": True,
+        "location/user_minute:not_null_location_user_minute_user_id": True,
+        "location/user_minute:unique_combination_location_user_minute_user_id__minute_utc": True,
+        "location_raw/minutes:minutes_reconcile": True,
     },
     # job -> the assets it materialises (Dagster's implicit "__ASSET_JOB" left out)
     "jobs": {
@@ -471,6 +500,7 @@ EXPECTED_GRAPH = {
         "players_refresh": _PLAYERS_ALL,
         "adreports_daily": _ADREPORTS_ALL,
         "adreports_refresh": _ADREPORTS_ALL,
+        "location_refresh": _LOCATION_ALL,
     },
     # sensor -> the assets and jobs it targets, and its default status
     "sensors": {
@@ -479,7 +509,7 @@ EXPECTED_GRAPH = {
         "adreports_check_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
         "adreports_run_failure_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
     },
-    "schedules": ["adreports_daily_schedule"],
+    "schedules": ["adreports_daily_schedule", "location_refresh_schedule"],
 }
 
 

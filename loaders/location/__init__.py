@@ -1,0 +1,1 @@
+"""Location minute averages: the operational store → ``location_raw.minutes`` (dlt, incremental)."""

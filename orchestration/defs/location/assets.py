@@ -1,0 +1,65 @@
+"""Location minutes: the incremental dlt load from the store, its reconciliation, the dbt
+models on top."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from loaders.common import open_warehouse
+from loaders.location import pipeline as location
+from loaders.location.source import location_minutes_source
+from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
+from orchestration.lib.dlt import WarehouseDltTranslator
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
+from tributary.locking import warehouse_lock
+
+GROUP = "location"
+RAW_MINUTES = dg.AssetKey(["location_raw", "minutes"])
+
+
+@dlt_assets(
+    dlt_source=location_minutes_source(),
+    dlt_pipeline=location.pipeline(),
+    name="location_raw",
+    dagster_dlt_translator=WarehouseDltTranslator(location.DATASET, GROUP),
+    op_tags=WAREHOUSE_WRITER_TAGS,
+)
+def location_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
+    """Load every minute changed in the location store (``LOCATION_DB_URL`` or the embedded
+    SQLite) since the last load, merged on (user_id, minute_utc)."""
+    pin_data_dir()
+    with warehouse_lock():
+        yield from dlt.run(
+            context, dlt_source=location_minutes_source(), dlt_pipeline=location.pipeline()
+        )
+
+
+@dg.asset_check(
+    asset=RAW_MINUTES,
+    name="minutes_reconcile",
+    blocking=True,
+    description="Requests answered 200 = accepted + duplicates; the store's minutes hold exactly "
+    "the accepted points; every minute committed up to the loaded sequence is in the "
+    "warehouse with the same version and count.",
+)
+def location_minutes_reconcile() -> dg.AssetCheckResult:
+    pin_data_dir()
+    with warehouse_lock():
+        con = open_warehouse(read_only=True)
+        try:
+            result = location.reconcile(con)
+        finally:
+            con.close()
+    return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select="tag:location",
+    name="location_dbt",
+    dagster_dbt_translator=TributaryDbtTranslator(),
+    op_tags=WAREHOUSE_WRITER_TAGS,
+)
+def location_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging, distance steps and the user_minute / user_day marts, with their tests."""
+    yield from dbt_build(context, dbt)

@@ -1,0 +1,24 @@
+"""Job and schedule of the location domain."""
+
+import os
+
+import dagster as dg
+
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
+
+# Load the changed minutes, check them, rebuild the marts.
+location_refresh_job = dg.define_asset_job(
+    name="location_refresh",
+    selection=dg.AssetSelection.groups("location"),
+    tags=WAREHOUSE_WRITER_TAGS,
+    description="Load the minutes changed in the location store, rebuild the location marts.",
+)
+
+location_refresh_schedule = dg.ScheduleDefinition(
+    name="location_refresh_schedule",
+    job=location_refresh_job,
+    cron_schedule=os.environ.get("LOCATION_REFRESH_CRON", "*/5 * * * *"),
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every 5 minutes (LOCATION_REFRESH_CRON): the API writes continuously, the "
+    "warehouse follows in batches.",
+)
