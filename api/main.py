@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from api import errors
 from api.deps import reader
-from api.routers import gaming, players
+from api.routers import commerce, gaming, players
 from tributary.serving import SnapshotMissing
 
-DOMAINS = ["gaming", "players"]
+DOMAINS = ["gaming", "players", "commerce"]
 
 app = FastAPI(
     title="Tributary API",
@@ -25,6 +25,7 @@ app = FastAPI(
 errors.install(app)
 app.include_router(gaming.router)
 app.include_router(players.router)
+app.include_router(commerce.router)
 
 
 class DomainHealth(BaseModel):
