@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean
+.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean commerce-db
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,8 @@ dagster-home:
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
 	$(PY) -m simulation.gaming
 	$(PY) -m simulation.players
+	$(PY) -m simulation.commerce
+	$(PY) -m loaders.commerce.shop_db
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all
@@ -69,6 +71,10 @@ lint: install ## ruff and sqlfluff
 bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
+	$(PY) -m bench.commerce_ctr
+
+commerce-db: install ## load shop CSV exports into COMMERCE_DB_URL (ORDERS_CSV=… ORDER_ITEMS_CSV=…; default: sample)
+	$(PY) -m loaders.commerce.shop_db $(if $(ORDERS_CSV),--orders $(ORDERS_CSV)) $(if $(ORDER_ITEMS_CSV),--order-items $(ORDER_ITEMS_CSV))
 
 clean: ## remove the data dir (all local state)
 	rm -rf $(TRIBUTARY_DATA_DIR)

@@ -3,7 +3,7 @@
 Reads the commerce serving snapshot (``loaders/commerce/publish.py``). Timestamps are
 wall-clock times of ``COMMERCE_TIMEZONE``, ``YYYY-MM-DD HH:MM:SS`` with whole minutes (the data
 has minute grain). Buckets start at ``startTimestamp`` and step by ``aggregation`` minutes over
-[start, end); the last bucket may be shorter. One entry per bucket × platform × product with at
+[start, end); the last bucket may be shorter. One entry per bucket x platform x product with at
 least one view, ordered by timestamp, platform, product. ``CTR`` is a JSON number with exactly
 four decimals, rounded half-up, computed in integers (no float rounding): the JSON text is
 rendered inside DuckDB (products escaped with ``to_json``), because a float can not keep
@@ -57,7 +57,9 @@ def _timestamp(name: str, value: str | None) -> datetime:
     except ValueError:
         raise ApiError(400, f"{name} is not a real date-time", name) from None
     if parsed.second:
-        raise ApiError(400, f"{name} must be a whole minute (seconds 00): data has minute grain", name)
+        raise ApiError(
+            400, f"{name} must be a whole minute (seconds 00): data has minute grain", name
+        )
     return parsed
 
 
@@ -71,6 +73,7 @@ def _aggregation(value: str | None) -> int:
 
 def _table(start: datetime, end: datetime, aggregation: int) -> str:
     """The coarsest pre-aggregated table that answers the request exactly."""
+
     def aligned(t: datetime, minutes: int) -> bool:
         return (t.hour * 60 + t.minute) % minutes == 0
 
@@ -82,19 +85,19 @@ def _table(start: datetime, end: datetime, aggregation: int) -> str:
 
 
 def _query(table: str, product: bool, platform: bool) -> str:
-    filters = ["minute >= $start", "minute < $end"]
+    filters = ["minute_at >= $start", "minute_at < $end"]
     if product:
         filters.append("product = $product")
     if platform:
         filters.append("platform = $platform")
     return f"""
     WITH src AS (
-        SELECT minute, platform, product, views, purchases
+        SELECT minute_at, platform, product, views, purchases
         FROM {table}
         WHERE {" AND ".join(filters)}
     ),
     bucketed AS (
-        SELECT (epoch(minute) - epoch($start))::BIGINT // (60 * $aggregation) AS k,
+        SELECT (epoch(minute_at) - epoch($start))::BIGINT // (60 * $aggregation) AS k,
                platform, product, sum(views) AS v, sum(purchases) AS p
         FROM src
         GROUP BY ALL
@@ -131,7 +134,9 @@ def ctr(
     con: Snapshot,
     start_timestamp: Annotated[
         str | None,
-        Query(alias="startTimestamp", description="First bucket start, e.g. `2016-01-03 13:55:00`."),
+        Query(
+            alias="startTimestamp", description="First bucket start, e.g. `2016-01-03 13:55:00`."
+        ),
     ] = None,
     end_timestamp: Annotated[
         str | None, Query(alias="endTimestamp", description="End of the range (exclusive).")
@@ -144,7 +149,7 @@ def ctr(
         str | None, Query(description="Only this platform: iOS, Android or MobileWeb.")
     ] = None,
 ) -> Response:
-    """CTR per bucket × platform × product (see the module docstring for the exact rules)."""
+    """CTR per bucket x platform x product (see the module docstring for the exact rules)."""
     start = _timestamp("startTimestamp", start_timestamp)
     end = _timestamp("endTimestamp", end_timestamp)
     minutes = _aggregation(aggregation)

@@ -20,7 +20,7 @@ DOMAIN = "commerce"
 
 def _rollup(grain: str) -> str:
     return (
-        f"SELECT date_trunc('{grain}', minute) AS minute, platform, product, "
+        f"SELECT date_trunc('{grain}', minute_at) AS minute_at, platform, product, "
         "sum(views)::BIGINT AS views, sum(purchases)::BIGINT AS purchases "
         "FROM commerce.ctr_minute GROUP BY ALL"
     )
@@ -28,10 +28,10 @@ def _rollup(grain: str) -> str:
 
 SERVED_TABLES = [
     serving.ServedTable(
-        "commerce", "ctr_minute", "SELECT * FROM commerce.ctr_minute", "product, minute, platform"
+        "commerce", "ctr_minute", "SELECT * FROM commerce.ctr_minute", "product, minute_at, platform"
     ),
-    serving.ServedTable("commerce", "ctr_hour", _rollup("hour"), "product, minute, platform"),
-    serving.ServedTable("commerce", "ctr_day", _rollup("day"), "product, minute, platform"),
+    serving.ServedTable("commerce", "ctr_hour", _rollup("hour"), "product, minute_at, platform"),
+    serving.ServedTable("commerce", "ctr_day", _rollup("day"), "product, minute_at, platform"),
 ]
 
 

@@ -217,7 +217,7 @@ def write_shop(
     real_dialect: bool = True,
     generated: Generated | None = None,
 ) -> Generated:
-    """Orders placed 1–30 minutes after a view of one of their products (same platform)."""
+    """Orders placed 1-30 minutes after a view of one of their products (same platform)."""
     rng = np.random.default_rng(seed)
     g = generated or Generated()
     shop = out / "shop"

@@ -5,8 +5,8 @@ with source_items as (
         items.order_id,
         orders.status,
         orders.device
-    from {{ source('commerce_shop', 'order_items') }} as items
-    inner join {{ source('commerce_shop', 'orders') }} as orders on items.order_id = orders.id
+    from {{ commerce_shop_table('order_items') }} as items
+    inner join {{ commerce_shop_table('orders') }} as orders on items.order_id = orders.id
 ),
 
 expected_purchases as (
@@ -24,16 +24,16 @@ expected_views as (
 
 mart as (
     select
-        coalesce(sum(purchases), 0) as purchases,
-        coalesce(sum(views), 0) as views
+        coalesce(sum(purchases), 0) as mart_purchases,
+        coalesce(sum(views), 0) as mart_views
     from {{ ref('commerce_ctr_minute') }}
 ),
 
 final as (
     select
-        mart.purchases,
+        mart.mart_purchases,
         expected_purchases.n as expected_purchases,
-        mart.views,
+        mart.mart_views,
         expected_views.n as expected_views
     from mart
     cross join expected_purchases
@@ -41,4 +41,4 @@ final as (
 )
 
 select * from final
-where purchases <> expected_purchases or views <> expected_views
+where mart_purchases <> expected_purchases or mart_views <> expected_views

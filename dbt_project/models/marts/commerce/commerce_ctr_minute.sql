@@ -2,21 +2,21 @@
 -- Any request of GET /ctr is answered from it (sum views and purchases over the bucket).
 {{ config(alias='ctr_minute') }}
 
-with views as (
+with view_counts as (
     select
         platform,
         product,
-        date_trunc('minute', viewed_at) as minute,
+        date_trunc('minute', viewed_at) as minute_at,
         count(*) as n
     from {{ ref('stg_commerce__views') }}
     group by 1, 2, 3
 ),
 
-purchases as (
+purchase_counts as (
     select
         platform,
         product,
-        purchase_minute as minute,
+        purchase_minute as minute_at,
         count(*) as n
     from {{ ref('int_commerce__purchases') }}
     group by 1, 2, 3
@@ -24,17 +24,17 @@ purchases as (
 
 final as (
     select
-        coalesce(views.minute, purchases.minute) as minute,
-        coalesce(views.platform, purchases.platform) as platform,
-        coalesce(views.product, purchases.product) as product,
-        coalesce(views.n, 0)::bigint as views,
-        coalesce(purchases.n, 0)::bigint as purchases
-    from views
-    full outer join purchases
+        coalesce(view_counts.minute_at, purchase_counts.minute_at) as minute_at,
+        coalesce(view_counts.platform, purchase_counts.platform) as platform,
+        coalesce(view_counts.product, purchase_counts.product) as product,
+        coalesce(view_counts.n, 0)::bigint as views,  -- noqa: RF04
+        coalesce(purchase_counts.n, 0)::bigint as purchases
+    from view_counts
+    full outer join purchase_counts
         on
-            views.minute = purchases.minute
-            and views.platform = purchases.platform
-            and views.product = purchases.product
+            view_counts.minute_at = purchase_counts.minute_at
+            and view_counts.platform = purchase_counts.platform
+            and view_counts.product = purchase_counts.product
 )
 
 select * from final

@@ -1,6 +1,6 @@
 -- Items bought, one row per order_items row of the shop database.
 with source as (
-    select * from {{ source('commerce_shop', 'order_items') }}
+    select * from {{ commerce_shop_table('order_items') }}
 ),
 
 final as (
