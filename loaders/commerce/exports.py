@@ -115,7 +115,7 @@ def parse_orders(path: Path) -> pa.Table:
     """``orders`` as (id BIGINT, order_date TIMESTAMP local wall clock, status, device,
     order_total DECIMAL(14,2) or null)."""
     header = read_header(path, ORDER_COLUMNS)
-    total = "order_total" if "order_total" in header.canonical else "NULL"
+    total = "order_total" if "order_total" in header.canonical else "NULL::VARCHAR"
     checks = f"""
     parsed AS (
         SELECT line, id, order_date, status, device, {total} AS order_total,
@@ -155,7 +155,7 @@ def parse_order_items(path: Path) -> pa.Table:
     """``order_items`` as (order_id, item_number, code_color, price). ``item_number`` is the
     item's position among its order's rows in the export (the key within an order)."""
     header = read_header(path, ITEM_COLUMNS)
-    price = "price" if "price" in header.canonical else "NULL"
+    price = "price" if "price" in header.canonical else "NULL::VARCHAR"
     checks = f"""
     failures AS (
         SELECT line, 'order_id' AS col, 'order_id is not an integer' AS reason FROM raw
