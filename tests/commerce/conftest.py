@@ -3,7 +3,6 @@ PostgreSQL database per session, and one pipeline run shared by the read-only te
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,6 +67,27 @@ def postgres_url() -> Iterator[str]:
         admin.close()
 
 
+def drop_shop_tables(url: str) -> None:
+    """Empty the session's PostgreSQL database again (tests share it one after another)."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url)
+    try:
+        with eng.begin() as con:
+            con.execute(sa.text("DROP TABLE IF EXISTS order_items; DROP TABLE IF EXISTS orders"))
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def api_base(loaded_run: LoadedRun) -> Iterator[str]:
+    """The real API (uvicorn) over the shared run's data dir."""
+    from tests.conftest import running_api
+
+    with running_api(loaded_run.env.data_dir) as base:
+        yield base
+
+
 @dataclass
 class LoadedRun:
     env: CommerceEnv
@@ -94,12 +114,3 @@ def loaded_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedRun]:
         load_exports(edge["orders_csv"], edge["items_csv"])
         result = run_job("commerce_refresh")
         yield LoadedRun(CommerceEnv(data, inputs), result, edge)
-
-
-def copy_run(run: LoadedRun, target: Path) -> CommerceEnv:
-    """A private copy of a loaded run's data dir and inputs (for tests that change them)."""
-    shutil.copytree(run.env.data_dir, target / "data", symlinks=True)
-    shutil.copytree(run.env.inputs, target / "inputs")
-    return CommerceEnv(target / "data", target / "inputs")
-
-

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from loaders.commerce.exports import ExportError, parse_order_items, parse_orders
 from loaders.commerce.shop_db import engine, load_exports
+from tests.commerce.conftest import drop_shop_tables
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,11 +53,39 @@ def test_both_dialects_parse_to_the_same_rows(tmp_path):
         (["id;order_date;state;device_type", "1;03/01/2016 13:55;ok;ios"], 1, "status", "missing"),
         (["id;order_date;status;device", "1;2016/01/03 13:55;ok;ios"], 2, "order_date", "is not"),
         (["id;order_date;status;device", "1;31/02/2016 13:55;ok;ios"], 2, "order_date", "real"),
-        (["id;order_date;status;device", "1;03/01/2016 13:55;ok;ios", "x;03/01/2016 13:55;ok;ios"], 3, "id", "integer"),
-        (["id;order_date;status;device", "1;03/01/2016 13:55;ok;ios;extra"], 2, None, "Expected Number"),
-        (["id;order_date;status;device", "1;03/01/2016 13:55;ok;ios", "1;03/01/2016 13:56;ok;ios"], 3, "id", "duplicate"),
+        (
+            [
+                "id;order_date;status;device",
+                "1;03/01/2016 13:55;ok;ios",
+                "x;03/01/2016 13:55;ok;ios",
+            ],
+            3,
+            "id",
+            "integer",
+        ),
+        (
+            ["id;order_date;status;device", "1;03/01/2016 13:55;ok;ios;extra"],
+            2,
+            None,
+            "Expected Number",
+        ),
+        (
+            [
+                "id;order_date;status;device",
+                "1;03/01/2016 13:55;ok;ios",
+                "1;03/01/2016 13:56;ok;ios",
+            ],
+            3,
+            "id",
+            "duplicate",
+        ),
         (["id;order_date;status;device", "1;03/01/2016 13:55;;ios"], 2, "status", "empty"),
-        (["id,order_date,status,device,order_total", "1,2016-01-03 13:55,ok,ios,abc"], 2, "order_total", "decimal"),
+        (
+            ["id,order_date,status,device,order_total", "1,2016-01-03 13:55,ok,ios,abc"],
+            2,
+            "order_total",
+            "decimal",
+        ),
     ],
 )
 def test_orders_errors_name_file_line_and_column(tmp_path, lines, line, column, reason):
@@ -125,20 +154,25 @@ def test_upsert_tracks_changes_sqlite(tmp_path):
 
 
 def test_upsert_tracks_changes_postgres(tmp_path, postgres_url):
-    _upsert_tracks_changes(tmp_path, postgres_url)
-    eng = engine(postgres_url)
     try:
-        with eng.begin() as con:
-            con.execute(sa.text("DROP TABLE order_items; DROP TABLE orders"))
+        _upsert_tracks_changes(tmp_path, postgres_url)
     finally:
-        eng.dispose()
+        drop_shop_tables(postgres_url)
 
 
 def test_cli_reports_errors_without_writing(tmp_path, commerce_env):
     bad = write(tmp_path / "o.csv", ["id;order_date;status;device", "1;2016-13-01 10:00;ok;ios"])
     items = write(tmp_path / "i.csv", ["order_id,code_color", "1,A"])
     proc = subprocess.run(
-        [sys.executable, "-m", "loaders.commerce.shop_db", "--orders", str(bad), "--order-items", str(items)],
+        [
+            sys.executable,
+            "-m",
+            "loaders.commerce.shop_db",
+            "--orders",
+            str(bad),
+            "--order-items",
+            str(items),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
