@@ -6,7 +6,7 @@ has minute grain). Buckets start at ``startTimestamp`` and step by ``aggregation
 [start, end); the last bucket may be shorter. One entry per bucket x platform x product with at
 least one view, ordered by timestamp, platform, product. ``CTR`` is a JSON number with exactly
 four decimals, rounded half-up, computed in integers (no float rounding): the JSON text is
-rendered inside DuckDB (products escaped with ``to_json``), because a float can not keep
+rendered by DuckDB per entry (products escaped with ``to_json``) and joined, because a float can not keep
 ``0.0150``'s trailing zero through a JSON encoder.
 
 Every client error is a 400 naming the parameter. Parameters are always bound; the only text
@@ -119,8 +119,7 @@ def _query(table: str, product: bool, platform: bool) -> str:
                || lpad((ctr_e4 % 10000)::VARCHAR, 4, '0') || '}}' AS j
         FROM rated
     )
-    SELECT '[' || coalesce(string_agg(j, ',' ORDER BY k, platform, product), '') || ']'
-    FROM rendered
+    SELECT j FROM rendered ORDER BY k, platform, product
     """
 
 
@@ -174,5 +173,5 @@ def ctr(
     if platform is not None:
         params["platform"] = platform
     sql = _query(_table(start, end, minutes), product is not None, platform is not None)
-    body = con.execute(sql, params).fetchone()[0]
-    return Response(content=body, media_type="application/json")
+    entries = con.execute(sql, params).fetch_arrow_table().column(0).to_pylist()
+    return Response(content="[" + ",".join(entries) + "]", media_type="application/json")
