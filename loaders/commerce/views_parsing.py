@@ -149,13 +149,21 @@ events AS (
     WHERE doc_type = 'OBJECT' AND events_type = 'ARRAY'
 ),
 fields AS (
-    SELECT *,
+    SELECT source_file, platform, batch_number, event_index, ev,
            json_type(ev) AS ev_type,
-           (ev ->> '$.event_type') = 'custom_event'
-           AND (ev ->> '$.data.event_name') = 'product' AS is_view,
-           json_extract(ev, '$.data.custom_attributes.codeColor') AS code,
-           json_extract(ev, '$.data.timestamp_unixtime_ms') AS ts
+           -- one parse of the event for all four fields
+           json_extract(ev, [
+               '$.event_type', '$.data.event_name',
+               '$.data.custom_attributes.codeColor', '$.data.timestamp_unixtime_ms'
+           ]) AS f
     FROM events
+),
+picked AS (
+    SELECT source_file, platform, batch_number, event_index, ev, ev_type,
+           (f[1] ->> '$') = 'custom_event' AND (f[2] ->> '$') = 'product' AS is_view,
+           f[3] AS code,
+           f[4] AS ts
+    FROM fields
 ),
 judged AS (
     SELECT source_file, platform, batch_number, event_index, ev,
@@ -174,7 +182,7 @@ judged AS (
                    THEN 'data.timestamp_unixtime_ms is not between 2000 and 2100'
            END AS reason,
            coalesce(is_view, false) AS is_view
-    FROM fields
+    FROM picked
 )
 SELECT source_file, platform, batch_number, event_index::BIGINT AS event_index,
        CASE WHEN reason IS NOT NULL THEN left(ev::VARCHAR, {RAW_TEXT_LIMIT}) END AS raw,
@@ -193,7 +201,7 @@ def parse_files(
     landing: Landing, files: list[LandedFile], contents: dict[str, bytes]
 ) -> ParsedViews:
     """Classify every event of ``files`` (bytes in ``contents``)."""
-    con = duck.connect()
+    con = duck.connect(enable_progress_bar=False)
     file_quarantine: list[dict] = []
     platforms = {f.path: platform_of(landing, f.path) for f in files}
     try:

@@ -113,4 +113,5 @@ def loaded_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedRun]:
         load_exports(inputs / "shop" / "orders.csv", inputs / "shop" / "order_items.csv")
         load_exports(edge["orders_csv"], edge["items_csv"])
         result = run_job("commerce_refresh")
-        yield LoadedRun(CommerceEnv(data, inputs), result, edge)
+    # The environment is restored before the tests run: each activates what it needs.
+    yield LoadedRun(CommerceEnv(data, inputs), result, edge)
