@@ -125,9 +125,11 @@ def _query(table: str, product: bool, platform: bool) -> str:
 
 @router.get(
     "/ctr",
-    response_model=list[CtrEntry],
     response_class=Response,
-    responses={**ERRORS, 200: {"content": {"application/json": {}}}},
+    responses={
+        200: {"model": list[CtrEntry], "description": "One entry per bucket, platform, product"},
+        **ERRORS,
+    },
 )
 def ctr(
     con: Snapshot,
