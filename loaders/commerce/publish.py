@@ -28,7 +28,10 @@ def _rollup(grain: str) -> str:
 
 SERVED_TABLES = [
     serving.ServedTable(
-        "commerce", "ctr_minute", "SELECT * FROM commerce.ctr_minute", "product, minute_at, platform"
+        "commerce",
+        "ctr_minute",
+        "SELECT * FROM commerce.ctr_minute",
+        "product, minute_at, platform",
     ),
     serving.ServedTable("commerce", "ctr_hour", _rollup("hour"), "product, minute_at, platform"),
     serving.ServedTable("commerce", "ctr_day", _rollup("day"), "product, minute_at, platform"),
