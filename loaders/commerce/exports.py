@@ -73,7 +73,8 @@ def read_header(path: Path, required: tuple[str, ...]) -> Header:
 def _read(path: Path, header: Header, checks: str, select: str) -> pa.Table:
     """read_csv with every field as text, reject malformed rows, run ``checks`` (a CTE
     producing (line, column, reason) rows) and return ``select`` over the rows."""
-    con = duck.connect(enable_progress_bar=False)
+    con = duck.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         columns = {canon: "VARCHAR" for canon in header.canonical}
         con.execute(

@@ -201,7 +201,8 @@ def parse_files(
     landing: Landing, files: list[LandedFile], contents: dict[str, bytes]
 ) -> ParsedViews:
     """Classify every event of ``files`` (bytes in ``contents``)."""
-    con = duck.connect(enable_progress_bar=False)
+    con = duck.connect()
+    con.execute("SET enable_progress_bar = false")
     file_quarantine: list[dict] = []
     platforms = {f.path: platform_of(landing, f.path) for f in files}
     try:
