@@ -65,6 +65,7 @@ def write_edge_cases(inputs: Path) -> dict:
     (views / "MobileWeb" / "edge.json").write_text(json.dumps(batch(b), indent=2))
 
     shop = inputs / "shop"
+    shop.mkdir(parents=True, exist_ok=True)
     orders = [
         "id,order_date,status,device,order_total",
         f"1,{DAY} 10:30:00,delivered,iPhone,10.00",
