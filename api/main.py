@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from api import errors
 from api.deps import reader
-from api.routers import adreports, gaming, location, players
+from api.routers import adreports, commerce, gaming, location, players
 from tributary.serving import SnapshotMissing
 
-DOMAINS = ["gaming", "players", "adreports"]
+DOMAINS = ["gaming", "players", "commerce", "adreports"]
 
 app = FastAPI(
     title="Tributary API",
@@ -28,6 +28,7 @@ app.include_router(players.router)
 app.include_router(adreports.router)
 app.include_router(location.router)
 app.add_middleware(location.WritePath)
+app.include_router(commerce.router)
 
 
 class DomainHealth(BaseModel):

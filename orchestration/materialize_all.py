@@ -13,7 +13,13 @@ import dagster as dg
 from orchestration.definitions import defs
 
 # Jobs that together cover every asset, in the order they should run.
-REFRESH_JOBS = ["gaming_refresh", "players_refresh", "adreports_refresh", "location_refresh"]
+REFRESH_JOBS = [
+    "gaming_refresh",
+    "players_refresh",
+    "commerce_refresh",
+    "adreports_refresh",
+    "location_refresh",
+]
 
 
 def main() -> int:

@@ -192,6 +192,26 @@ _LOCATION_ALL = sorted(
     ]
 )
 
+_COMMERCE_ALL = sorted(
+    [
+        "commerce/ctr_minute",
+        "commerce/view_quarantine",
+        "commerce_shop/order_items",
+        "commerce_shop/orders",
+        "commerce_views/file_loads",
+        "commerce_views/files",
+        "commerce_views/quarantine",
+        "commerce_views/views",
+        "intermediate/int_commerce__purchases",
+        "serving/commerce",
+        "staging/stg_commerce__order_items",
+        "staging/stg_commerce__orders",
+        "staging/stg_commerce__view_files",
+        "staging/stg_commerce__view_quarantine",
+        "staging/stg_commerce__views",
+    ]
+)
+
 EXPECTED_GRAPH = {
     # asset key -> group and upstream asset keys
     "assets": {
@@ -343,6 +363,39 @@ EXPECTED_GRAPH = {
         "location/user_minute": {"group": "location", "deps": ["staging/stg_location__minutes"]},
         "location_raw/minutes": {"group": "location", "deps": []},
         "staging/stg_location__minutes": {"group": "location", "deps": ["location_raw/minutes"]},
+        "commerce/ctr_minute": {
+            "group": "commerce",
+            "deps": ["intermediate/int_commerce__purchases", "staging/stg_commerce__views"],
+        },
+        "commerce/view_quarantine": {
+            "group": "commerce",
+            "deps": ["staging/stg_commerce__view_quarantine"],
+        },
+        "commerce_shop/order_items": {"group": "commerce", "deps": []},
+        "commerce_shop/orders": {"group": "commerce", "deps": []},
+        "commerce_views/file_loads": {"group": "commerce", "deps": []},
+        "commerce_views/files": {"group": "commerce", "deps": []},
+        "commerce_views/quarantine": {"group": "commerce", "deps": []},
+        "commerce_views/views": {"group": "commerce", "deps": []},
+        "intermediate/int_commerce__purchases": {
+            "group": "commerce",
+            "deps": ["staging/stg_commerce__order_items", "staging/stg_commerce__orders"],
+        },
+        "serving/commerce": {"group": "commerce", "deps": ["commerce/ctr_minute"]},
+        "staging/stg_commerce__order_items": {
+            "group": "commerce",
+            "deps": ["commerce_shop/order_items"],
+        },
+        "staging/stg_commerce__orders": {"group": "commerce", "deps": ["commerce_shop/orders"]},
+        "staging/stg_commerce__view_files": {"group": "commerce", "deps": ["commerce_views/files"]},
+        "staging/stg_commerce__view_quarantine": {
+            "group": "commerce",
+            "deps": ["commerce_views/quarantine", "staging/stg_commerce__view_files"],
+        },
+        "staging/stg_commerce__views": {
+            "group": "commerce",
+            "deps": ["commerce_views/views", "staging/stg_commerce__view_files"],
+        },
     },
     # "asset key:check name" -> blocking
     "checks": {
@@ -493,6 +546,32 @@ EXPECTED_GRAPH = {
         "location/user_minute:not_null_location_user_minute_user_id": True,
         "location/user_minute:unique_combination_location_user_minute_user_id__minute_utc": True,
         "location_raw/minutes:minutes_reconcile": True,
+        "commerce/ctr_minute:accepted_values_commerce_ctr_minute_platform__iOS__Android__MobileWeb": True,
+        "commerce/ctr_minute:assert_commerce_purchases_reconcile": True,
+        "commerce/ctr_minute:not_null_commerce_ctr_minute_minute_at": True,
+        "commerce/ctr_minute:not_null_commerce_ctr_minute_platform": True,
+        "commerce/ctr_minute:not_null_commerce_ctr_minute_product": True,
+        "commerce/ctr_minute:not_null_commerce_ctr_minute_purchases": True,
+        "commerce/ctr_minute:not_null_commerce_ctr_minute_views": True,
+        "commerce/ctr_minute:unique_combination_commerce_ctr_minute_minute_at__platform__product": True,
+        "commerce_shop/order_items:matches_shop_db": True,
+        "commerce_shop/orders:matches_shop_db": True,
+        "commerce_views/views:events_reconcile": True,
+        "intermediate/int_commerce__purchases:accepted_values_int_commerce__purchases_platform__iOS__Android__MobileWeb": True,
+        "intermediate/int_commerce__purchases:not_null_int_commerce__purchases_order_id": True,
+        "intermediate/int_commerce__purchases:not_null_int_commerce__purchases_product": True,
+        "intermediate/int_commerce__purchases:relationships_int_commerce__purchases_order_id__order_id__ref_stg_commerce__orders_": True,
+        "staging/stg_commerce__order_items:not_null_stg_commerce__order_items_order_id": True,
+        "staging/stg_commerce__order_items:not_null_stg_commerce__order_items_product": True,
+        "staging/stg_commerce__order_items:relationships_stg_commerce__order_items_order_id__order_id__ref_stg_commerce__orders_": False,
+        "staging/stg_commerce__order_items:unique_combination_stg_commerce__order_items_order_id__item_number": True,
+        "staging/stg_commerce__orders:not_null_stg_commerce__orders_order_id": True,
+        "staging/stg_commerce__orders:not_null_stg_commerce__orders_ordered_at": True,
+        "staging/stg_commerce__orders:unique_stg_commerce__orders_order_id": True,
+        "staging/stg_commerce__view_files:unique_stg_commerce__view_files_source_file": True,
+        "staging/stg_commerce__views:accepted_values_stg_commerce__views_platform__iOS__Android__MobileWeb": True,
+        "staging/stg_commerce__views:not_null_stg_commerce__views_product": True,
+        "staging/stg_commerce__views:not_null_stg_commerce__views_viewed_at": True,
     },
     # job -> the assets it materialises (Dagster's implicit "__ASSET_JOB" left out)
     "jobs": {
@@ -501,6 +580,7 @@ EXPECTED_GRAPH = {
         "adreports_daily": _ADREPORTS_ALL,
         "adreports_refresh": _ADREPORTS_ALL,
         "location_refresh": _LOCATION_ALL,
+        "commerce_refresh": _COMMERCE_ALL,
     },
     # sensor -> the assets and jobs it targets, and its default status
     "sensors": {
@@ -508,6 +588,7 @@ EXPECTED_GRAPH = {
         "players_landing_sensor": {"assets": _PLAYERS_ALL, "jobs": [], "status": "RUNNING"},
         "adreports_check_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
         "adreports_run_failure_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
+        "commerce_sensor": {"assets": _COMMERCE_ALL, "jobs": [], "status": "RUNNING"},
     },
     "schedules": ["adreports_daily_schedule", "location_refresh_schedule"],
 }
