@@ -221,7 +221,7 @@ def write_partitions(
     """Write ``new_rows`` as one Parquet file per partition, sorted by id, and publish them.
 
     DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
-    at a few thousand partitions per batch (300 types × a day of hours); Arrow's dataset
+    at a few thousand partitions per batch (300 types x a day of hours); Arrow's dataset
     writer streams the partition-sorted table with a bounded number of open files. On a local
     lake files are written in place as ``*.parquet.tmp`` (invisible to ``*.parquet`` globs),
     flushed with one ``sync``, then renamed; on S3 they are written to local scratch and

@@ -4,7 +4,7 @@ Every landing batch writes at most one file per partition it touches, so a parti
 hour that keeps receiving events (a stream's micro-batches, late files) accumulates files.
 After each run, every partition the run touched that holds more than ``COMPACT_MIN_FILES``
 files is rewritten into one file sorted by id (target size ``TARGET_FILE_BYTES``, 128 MiB: an
-hour of one type at 1 B events/day is ≈ 140 k events ≈ 10–40 MB, so one file per partition;
+hour of one type at 1 B events/day is ≈ 140 k events ≈ 10-40 MB, so one file per partition;
 a bigger partition is split into files of about the target size). ``python -m loaders.events
 compact`` runs it over the whole lake.
 

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -269,10 +269,8 @@ class Lake:
     def delete_uris(self, uris: list[str]) -> None:
         for uri in uris:
             path = uri.removeprefix("s3://") if self.is_s3 else uri
-            try:
+            with suppress(FileNotFoundError):
                 self.fs.rm_file(path)
-            except FileNotFoundError:
-                pass
 
     def delete(self, rel: str) -> None:
         self.delete_uris([self.uri(rel)])
