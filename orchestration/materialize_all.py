@@ -13,7 +13,7 @@ import dagster as dg
 from orchestration.definitions import defs
 
 # Jobs that together cover every asset, in the order they should run.
-REFRESH_JOBS = ["gaming_refresh", "players_refresh"]
+REFRESH_JOBS = ["gaming_refresh", "players_refresh", "events_refresh"]
 
 
 def main() -> int:

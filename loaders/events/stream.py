@@ -93,6 +93,7 @@ async def consume(
     fetch_timeout: float = 1.0,
     max_seconds: float | None = None,
     max_batches: int | None = None,
+    lock_timeout: float | None = 600.0,
 ) -> StreamLoad:
     """Consume micro-batches until the subject is idle for ``fetch_timeout`` (or a limit)."""
     import nats
@@ -111,7 +112,7 @@ async def consume(
         sub = await js.pull_subscribe(
             subject, durable=durable, stream=stream, config=ConsumerConfig(ack_wait=120)
         )
-        with lake_lock():
+        with lake_lock(lock_timeout):
             con = lake.connect()
             try:
                 while True:

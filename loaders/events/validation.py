@@ -77,7 +77,7 @@ classified AS (
 final AS (
     SELECT
         source, position, reason,
-        CASE WHEN reason IS NOT NULL THEN coalesce(raw, '''') END AS raw,
+        CASE WHEN reason IS NOT NULL THEN coalesce(raw, '') END AS raw,
         CASE WHEN reason IS NULL THEN id_value::UUID END AS id,
         CASE WHEN reason IS NULL THEN type_value END AS type,
         CASE WHEN reason IS NULL THEN epoch_ms(created_ms) END AS created_at,

@@ -36,3 +36,25 @@
         {{- return(true) -}}
     {%- endif -%}
 {%- endmacro %}
+
+{#- `select * from` the lake source, or a typed empty relation while the lake holds no file
+    yet (read_parquet fails on an empty glob). -#}
+{% macro events_lake_source(table) -%}
+    {%- set patterns = {'events': 'events/*/*/*/*.parquet', 'quarantine': 'quarantine/*.parquet'} -%}
+    {%- if events_lake_has_files(patterns[table]) -%}
+        select * from {{ source('events_lake', table) }}
+    {%- elif table == 'events' -%}
+        select
+            null::varchar as id, null::varchar as type, null::timestamp as created_at,
+            null::varchar as service, null::varchar as user_id, null::varchar as attributes,
+            null::varchar as meta, null::varchar as batch_id, null::varchar as source,
+            null::bigint as position, null::varchar as event_type, null::varchar as date,
+            null::varchar as hour
+        where false
+    {%- else -%}
+        select
+            null::varchar as source, null::bigint as position, null::varchar as raw,
+            null::varchar as reason, null::varchar as batch_id, null::timestamp as quarantined_at
+        where false
+    {%- endif -%}
+{%- endmacro %}

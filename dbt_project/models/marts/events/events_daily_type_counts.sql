@@ -9,7 +9,7 @@ final as (
         event_date,
         event_type,
         count(*) as events,
-        count(distinct user_id) as users
+        count(distinct user_id) as distinct_users
     from events
     group by event_date, event_type
 )

@@ -1,30 +1,10 @@
-{{ config(pre_hook=events_lake_setup()) }}
+{{ config(pre_hook="{{ events_lake_setup() }}") }}
 
 with
 
-{% if events_lake_has_files('events/*/*/*/*.parquet') %}
-source as (
-    select * from {{ source('events_lake', 'events') }}
+lake as (
+    {{ events_lake_source('events') }}
 ),
-{% else %}
-source as (
-    select
-        null::varchar as id,
-        null::varchar as type,
-        null::timestamp as created_at,
-        null::varchar as service,
-        null::varchar as user_id,
-        null::varchar as attributes,
-        null::varchar as meta,
-        null::varchar as batch_id,
-        null::varchar as source,
-        null::bigint as position,
-        null::varchar as event_type,
-        null::varchar as date,
-        null::varchar as hour
-    where false
-),
-{% endif %}
 
 final as (
     select
@@ -38,7 +18,7 @@ final as (
         attributes::json as attributes,
         meta::json as meta,
         batch_id
-    from source
+    from lake
 )
 
 select * from final

@@ -1,33 +1,20 @@
-{{ config(pre_hook=events_lake_setup()) }}
+{{ config(pre_hook="{{ events_lake_setup() }}") }}
 
 with
 
-{% if events_lake_has_files('quarantine/*.parquet') %}
-source as (
-    select * from {{ source('events_lake', 'quarantine') }}
+lake as (
+    {{ events_lake_source('quarantine') }}
 ),
-{% else %}
-source as (
-    select
-        null::varchar as source,
-        null::bigint as position,
-        null::varchar as raw,
-        null::varchar as reason,
-        null::varchar as batch_id,
-        null::timestamp as quarantined_at
-    where false
-),
-{% endif %}
 
 final as (
     select
-        source,
-        position,
-        raw,
-        reason,
-        batch_id,
-        quarantined_at
-    from source
+        lake.source as input_source,
+        lake.position as input_position,
+        lake.raw as raw_line,
+        lake.reason,
+        lake.batch_id,
+        lake.quarantined_at
+    from lake
 )
 
 select * from final
