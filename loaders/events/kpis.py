@@ -73,7 +73,14 @@ def daily_kpis(day: date, lake_url: str | None = None, threads: int | None = Non
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        files = con.execute("SELECT count(*) FROM glob(?)", [globs]).fetchone()[0] if globs else 0
+        # Expand the per-type globs first: read_parquet fails on a glob that matches nothing
+        # (a type without events that day).
+        paths = (
+            [r[0] for r in con.execute("SELECT file FROM glob(?)", [globs]).fetchall()]
+            if globs
+            else []
+        )
+        files = len(paths)
         if not files:
             row = [0, 0, 0, 0, 0, 0, 0, None, [], []]
             names = [
@@ -82,7 +89,7 @@ def daily_kpis(day: date, lake_url: str | None = None, threads: int | None = Non
                 "events_by_hour",
             ]  # fmt: skip
         else:
-            cur = con.execute(KPI_SQL, [globs, f"{day:%Y-%m-%d}"])
+            cur = con.execute(KPI_SQL, [paths, f"{day:%Y-%m-%d}"])
             names = [d[0] for d in cur.description]
             row = cur.fetchone()
     finally:

@@ -94,6 +94,7 @@ async def consume(
     max_seconds: float | None = None,
     max_batches: int | None = None,
     lock_timeout: float | None = 600.0,
+    ack_wait: float = 120.0,
 ) -> StreamLoad:
     """Consume micro-batches until the subject is idle for ``fetch_timeout`` (or a limit)."""
     import nats
@@ -110,7 +111,7 @@ async def consume(
         js = nc.jetstream()
         await ensure_stream(js, stream, subject)
         sub = await js.pull_subscribe(
-            subject, durable=durable, stream=stream, config=ConsumerConfig(ack_wait=120)
+            subject, durable=durable, stream=stream, config=ConsumerConfig(ack_wait=ack_wait)
         )
         with lake_lock(lock_timeout):
             con = lake.connect()
