@@ -1,7 +1,7 @@
 """Sensors of the events domain.
 
 - ``events_files_sensor``: lists ``EVENTS_URL`` against the lake's commit records and asks for
-  an ``events_refresh`` run when a file is new or rewritten (run key = the pending set, so a
+  a run of the events assets (what ``events_refresh`` runs) when a file is new or rewritten (run key = the pending set, so a
   tick never queues the same work twice);
 - ``events_stream_sensor``: the stream consumer, run in the long-lived code server every tick
   (when ``EVENTS_NATS_URL`` is set): it consumes micro-batches for up to
@@ -21,14 +21,19 @@ from loaders.events.files import pending_files
 from loaders.events.lake import Lake
 from loaders.events.stream import consume
 from loaders.incremental_files import Landing
-from orchestration.defs.events.assets import LAKE_EVENTS, check_batches, events_lake_land
+from orchestration.defs.events.assets import (
+    LAKE_EVENTS,
+    LAKE_HOURS,
+    check_batches,
+    events_lake_land,
+)
 from orchestration.lib.warehouse import pin_data_dir
 from tributary.locking import WarehouseBusy
 
 
 @dg.sensor(
     name="events_files_sensor",
-    job_name="events_refresh",
+    asset_selection=dg.AssetSelection.groups("events") - dg.AssetSelection.assets(LAKE_HOURS),
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Requests an events_refresh run when files are new or rewritten in EVENTS_URL.",
