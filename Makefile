@@ -46,6 +46,7 @@ dagster-home:
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
 	$(PY) -m simulation.gaming
 	$(PY) -m simulation.players
+	$(PY) -m simulation.events --events 20000 --hours 6
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all
@@ -69,6 +70,12 @@ lint: install ## ruff and sqlfluff
 bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
+	$(PY) -m bench.events_ingest
+
+DATE ?= $(shell date -u +%F)
+.PHONY: kpis
+kpis: install ## daily KPIs straight from the events lake (EVENTS_LAKE_URL, s3:// too): make kpis DATE=2024-03-01
+	$(PY) -m loaders.events kpis --date $(DATE)
 
 clean: ## remove the data dir (all local state)
 	rm -rf $(TRIBUTARY_DATA_DIR)

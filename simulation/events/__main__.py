@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="default: EVENTS_URL (a folder)")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--files", type=int, default=10)
-    parser.add_argument("--hours", type=int, default=24)
+    parser.add_argument("--hours", type=int, default=6)
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--defect-rate", type=float, default=0.01)
     parser.add_argument("--duplicate-rate", type=float, default=0.02)
