@@ -8,6 +8,7 @@ same rows; ``python -m loaders.events kpis`` computes the daily KPIs straight fr
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -82,7 +83,10 @@ def python_kpis(raw: list[bytes], day: str) -> dict:
         "product_favorites": types["product_favorited"],
         "product_contacts": types["product_contacted"],
         "new_users": types["user_created"],
-        "events_per_active_user": round(len(users) / len(set(users)), 2) if users else None,
+        # Rounded half away from zero, as SQL's round() does (Python's round() is half-even).
+        "events_per_active_user": math.floor(len(users) / len(set(users)) * 100 + 0.5) / 100
+        if users
+        else None,
         "top_types": [
             {"event_type": t, "events": n}
             for t, n in sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
