@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from loaders.events.lake import HIVE_TYPES, Lake, Partition
 from loaders.events.validation import CLASSIFY_SQL
@@ -221,42 +221,48 @@ def write_partitions(
     """Write ``new_rows`` as one Parquet file per partition, sorted by id, and publish them.
 
     DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
-    at a few thousand partitions per batch (300 types x a day of hours); Arrow's dataset
-    writer streams the partition-sorted table with a bounded number of open files. On a local
+    at a few thousand partitions per batch (300 types x a day of hours); here the table comes
+    back sorted by partition and each partition is a zero-copy slice written by pyarrow (a
+    loop per partition, not per row; measured 1.6 ms per file vs 2.3-2.8 ms for Arrow's
+    dataset writer). On a local
     lake files are written in place as ``*.parquet.tmp`` (invisible to ``*.parquet`` globs),
     flushed with one ``sync``, then renamed; on S3 they are written to local scratch and
     uploaded (an object appears only once complete).
     """
     table = con.execute(
         f"""
-        SELECT {EVENT_COLUMNS.replace("batch_id", "? AS batch_id")}, event_type, date, hour
+        SELECT {EVENT_COLUMNS.replace("batch_id", "? AS batch_id")}
         FROM new_rows ORDER BY event_type, date, hour, id
         """,
         [batch_id],
     ).fetch_arrow_table()
-    table = table.cast(pa.schema([*LAKE_SCHEMA, *PARTITION_SCHEMA]))
-    written: list[str] = []
-    base = scratch / "events" if lake.is_s3 else Path(lake.uri("events"))
+    table = table.cast(LAKE_SCHEMA)
+    bounds = con.execute(
+        "SELECT event_type, date, hour, count(*) FROM new_rows GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    written: list[tuple[Path, str]] = []
     suffix = "" if lake.is_s3 else ".tmp"
-    ds.write_dataset(
-        table,
-        base,
-        format="parquet",
-        partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"),
-        basename_template=f"{prefix}{{i}}.parquet{suffix}",
-        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
-        existing_data_behavior="overwrite_or_ignore",
-        max_partitions=1_000_000,
-        max_open_files=512,
-        max_rows_per_group=122_880,
-        file_visitor=lambda f: written.append(f.path),
-    )
+    offset = 0
+    for event_type, date, hour, n in bounds:
+        rel = f"{Partition(event_type, date, hour).rel}/{prefix}0.parquet"
+        local = (scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
+        local = local.with_name(local.name + suffix)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        # Statistics only where they prune (id lookups, time ranges): the rest is overhead.
+        pq.write_table(
+            table.slice(offset, n),
+            local,
+            compression="zstd",
+            write_statistics=["id", "created_at"],
+        )
+        written.append((local, rel))
+        offset += n
     if lake.is_s3:
-        lake.upload([(Path(p), "events/" + Path(p).relative_to(base).as_posix()) for p in written])
+        lake.upload(written)
     else:
         os.sync()
-        for path in written:
-            os.replace(path, path.removesuffix(".tmp"))
+        for local, _ in written:
+            os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
     return len(written)
 
 
