@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean adreports-provider commerce-db
+.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean adreports-provider commerce-db kpis
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,7 @@ sample: install ## write sample input data for every domain under $TRIBUTARY_DAT
 	$(PY) -m simulation.location sample
 	$(PY) -m simulation.commerce
 	$(PY) -m loaders.commerce.shop_db
+	$(PY) -m simulation.events --events 20000 --hours 6
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all
@@ -75,12 +76,18 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.adreports_pull
 	$(PY) -m bench.location_ingest
 	$(PY) -m bench.commerce_ctr
+	$(PY) -m bench.events_ingest
+	$(PY) -m bench.players_scale
 
 adreports-provider: install ## run the simulated ad-report API alone on :8790 (mild faults)
 	$(PY) -m simulation.adreports --port 8790 --profile mild
 
 commerce-db: install ## load shop CSV exports into COMMERCE_DB_URL (ORDERS_CSV=… ORDER_ITEMS_CSV=…; default: sample)
 	$(PY) -m loaders.commerce.shop_db $(if $(ORDERS_CSV),--orders $(ORDERS_CSV)) $(if $(ORDER_ITEMS_CSV),--order-items $(ORDER_ITEMS_CSV))
+
+DATE ?= $(shell date -u +%F)
+kpis: install ## daily KPIs straight from the events lake (EVENTS_LAKE_URL, s3:// too): make kpis DATE=2024-03-01
+	$(PY) -m loaders.events kpis --date $(DATE)
 
 clean: ## remove the data dir (all local state)
 	rm -rf $(TRIBUTARY_DATA_DIR)

@@ -19,6 +19,7 @@ REFRESH_JOBS = [
     "commerce_refresh",
     "adreports_refresh",
     "location_refresh",
+    "events_refresh",
 ]
 
 

@@ -212,6 +212,18 @@ _COMMERCE_ALL = sorted(
     ]
 )
 
+_EVENTS_REFRESH = sorted(
+    [
+        "events/events_daily_active_users",
+        "events/events_daily_kpis",
+        "events/events_daily_type_counts",
+        "events_lake/events",
+        "events_lake/quarantine",
+        "staging/stg_events__events",
+        "staging/stg_events__quarantine",
+    ]
+)
+
 EXPECTED_GRAPH = {
     # asset key -> group and upstream asset keys
     "assets": {
@@ -396,6 +408,23 @@ EXPECTED_GRAPH = {
             "group": "commerce",
             "deps": ["commerce_views/views", "staging/stg_commerce__view_files"],
         },
+        "events/events_daily_active_users": {
+            "group": "events",
+            "deps": ["staging/stg_events__events"],
+        },
+        "events/events_daily_kpis": {
+            "group": "events",
+            "deps": ["events/events_daily_active_users", "events/events_daily_type_counts"],
+        },
+        "events/events_daily_type_counts": {
+            "group": "events",
+            "deps": ["staging/stg_events__events"],
+        },
+        "events_lake/events": {"group": "events", "deps": []},
+        "events_lake/hours": {"group": "events", "deps": []},
+        "events_lake/quarantine": {"group": "events", "deps": []},
+        "staging/stg_events__events": {"group": "events", "deps": ["events_lake/events"]},
+        "staging/stg_events__quarantine": {"group": "events", "deps": ["events_lake/quarantine"]},
     },
     # "asset key:check name" -> blocking
     "checks": {
@@ -502,6 +531,16 @@ EXPECTED_GRAPH = {
         "relationships_players_session_data_user_id__user_id__ref_players_registration_data_": True,
         "players/session_data:unique_combination_players_session_data_user_id___date_": True,
         "players_raw/events:lines_reconcile": True,
+        "events/events_daily_active_users:not_null_events_daily_active_users_event_date": True,
+        "events/events_daily_active_users:unique_events_daily_active_users_event_date": True,
+        "events/events_daily_kpis:not_null_events_daily_kpis_event_date": True,
+        "events/events_daily_kpis:unique_events_daily_kpis_event_date": True,
+        "events/events_daily_type_counts:not_null_events_daily_type_counts_event_date": True,
+        "events/events_daily_type_counts:not_null_events_daily_type_counts_event_type": True,
+        "events_lake/events:batches_reconcile": True,
+        "events_lake/hours:batches_reconcile": True,
+        "staging/stg_events__events:not_null_stg_events__events_event_id": True,
+        "staging/stg_events__quarantine:not_null_stg_events__quarantine_reason": True,
         "staging/stg_players__files:not_null_stg_players__files_source_file": True,
         "staging/stg_players__files:unique_stg_players__files_source_file": True,
         "staging/stg_players__timezones:not_null_stg_players__timezones_country": True,
@@ -581,6 +620,8 @@ EXPECTED_GRAPH = {
         "adreports_refresh": _ADREPORTS_ALL,
         "location_refresh": _LOCATION_ALL,
         "commerce_refresh": _COMMERCE_ALL,
+        "events_refresh": _EVENTS_REFRESH,
+        "events_hour": ["events_lake/hours"],
     },
     # sensor -> the assets and jobs it targets, and its default status
     "sensors": {
@@ -589,6 +630,12 @@ EXPECTED_GRAPH = {
         "adreports_check_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
         "adreports_run_failure_alert_sensor": {"assets": [], "jobs": [], "status": "RUNNING"},
         "commerce_sensor": {"assets": _COMMERCE_ALL, "jobs": [], "status": "RUNNING"},
+        "events_files_sensor": {"assets": _EVENTS_REFRESH, "jobs": [], "status": "RUNNING"},
+        "events_stream_sensor": {
+            "assets": ["events_lake/events", "events_lake/quarantine"],
+            "jobs": [],
+            "status": "RUNNING",
+        },
     },
     "schedules": ["adreports_daily_schedule", "location_refresh_schedule"],
 }

@@ -1,0 +1,91 @@
+"""Validation of raw event lines in one vectorised DuckDB pass.
+
+Input: a relation ``lines_in(source VARCHAR, position BIGINT, raw VARCHAR, utf8_ok BOOLEAN)``.
+Output (:data:`CLASSIFY_SQL`): the same lines with the parsed fields and ``reason`` — NULL for a
+valid event, else the first rule it breaks, in this order:
+
+1. the line is valid UTF-8 and not blank, parses as JSON and is an object;
+2. ``data.id`` is present, a string, and a UUID;
+3. ``data.type`` is present, a string, and a safe partition name (``config.TYPE_NAME_PATTERN``);
+4. ``data.attributes`` is present and an object;
+5. ``meta`` is an object and ``meta.created_at`` is an integer (epoch millis) inside
+   [``CREATED_AT_MIN_MS``, ``CREATED_AT_MAX_MS``).
+
+A JSON ``null`` counts as missing. Extra fields in ``data``, ``attributes`` and ``meta`` are
+kept (``attributes`` and ``meta`` are stored whole as JSON). The raw text is kept only for
+quarantined lines, so memory holds parsed fields, not the input twice.
+"""
+
+from __future__ import annotations
+
+from loaders.events.config import (
+    CREATED_AT_MAX_MS,
+    CREATED_AT_MIN_MS,
+    TYPE_NAME_PATTERN,
+    UUID_PATTERN,
+)
+
+CLASSIFY_SQL = f"""
+WITH lines AS (
+    SELECT source, position, raw, utf8_ok, json_valid(raw) AS is_json
+    FROM lines_in
+),
+fields AS (
+    SELECT *,
+        CASE WHEN is_json THEN json_extract(
+            raw, ['$.data.id', '$.data.type', '$.data.attributes', '$.meta', '$.meta.created_at']
+        ) END AS f
+    FROM lines
+),
+typed AS (
+    SELECT source, position, raw, utf8_ok, is_json,
+        is_json AND starts_with(ltrim(raw), '{{') AS is_object,
+        json_type(f[1]) AS id_type, f[1] ->> '$' AS id_value,
+        json_type(f[2]) AS type_type, f[2] ->> '$' AS type_value,
+        json_type(f[3]) AS attributes_type, f[3] AS attributes,
+        json_type(f[4]) AS meta_type, f[4] AS meta,
+        json_type(f[5]) AS created_type, try_cast(f[5] ->> '$' AS BIGINT) AS created_ms
+    FROM fields
+),
+classified AS (
+    SELECT *,
+        CASE
+            WHEN NOT utf8_ok THEN 'line is not valid UTF-8'
+            WHEN raw IS NULL OR trim(raw) = '' THEN 'line is empty'
+            WHEN NOT is_json THEN 'line is not valid JSON'
+            WHEN NOT is_object THEN 'line is not a JSON object'
+            WHEN id_type IS NULL OR id_type = 'NULL' THEN 'missing field: data.id'
+            WHEN id_type <> 'VARCHAR' THEN 'data.id is not a string'
+            WHEN NOT regexp_full_match(id_value, '{UUID_PATTERN}') THEN 'data.id is not a UUID'
+            WHEN type_type IS NULL OR type_type = 'NULL' THEN 'missing field: data.type'
+            WHEN type_type <> 'VARCHAR' THEN 'data.type is not a string'
+            WHEN NOT regexp_full_match(type_value, '{TYPE_NAME_PATTERN}')
+                THEN 'data.type is not a safe partition name'
+            WHEN attributes_type IS NULL OR attributes_type = 'NULL'
+                THEN 'missing field: data.attributes'
+            WHEN attributes_type <> 'OBJECT' THEN 'data.attributes is not an object'
+            WHEN meta_type IS NULL OR meta_type = 'NULL' THEN 'missing field: meta'
+            WHEN meta_type <> 'OBJECT' THEN 'meta is not an object'
+            WHEN created_type IS NULL OR created_type = 'NULL' THEN 'missing field: meta.created_at'
+            WHEN created_type NOT IN ('UBIGINT', 'BIGINT') THEN 'meta.created_at is not an integer'
+            WHEN created_ms IS NULL
+                OR created_ms < {CREATED_AT_MIN_MS} OR created_ms >= {CREATED_AT_MAX_MS}
+                THEN 'meta.created_at is out of range (2000-01-01 .. 2100-01-01)'
+        END AS reason
+    FROM typed
+),
+final AS (
+    SELECT
+        source, position, reason,
+        CASE WHEN reason IS NOT NULL THEN coalesce(raw, '') END AS raw,
+        CASE WHEN reason IS NULL THEN id_value::UUID END AS id,
+        CASE WHEN reason IS NULL THEN type_value END AS type,
+        CASE WHEN reason IS NULL THEN epoch_ms(created_ms) END AS created_at,
+        CASE WHEN reason IS NULL THEN meta ->> '$.service' END AS service,
+        CASE WHEN reason IS NULL THEN attributes ->> '$.user_id' END AS user_id,
+        CASE WHEN reason IS NULL THEN attributes END AS attributes,
+        CASE WHEN reason IS NULL THEN meta END AS meta
+    FROM classified
+)
+SELECT * FROM final
+"""

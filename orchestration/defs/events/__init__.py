@@ -1,0 +1,1 @@
+"""Domain ``events``: JSON domain events → a Parquet lake by type and hour → dbt KPI marts."""

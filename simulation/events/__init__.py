@@ -1,0 +1,1 @@
+"""Synthetic domain events for the events lake (see generator.py)."""
