@@ -48,17 +48,7 @@ day_figures as (
 
 {% if is_incremental() %}
     changed_days as (
-        select distinct coalesce(fresh."date", built."date") as "date"
-        from day_figures as fresh
-        full outer join {{ this }} as built
-            on fresh.user_id = built.user_id and fresh."date" = built."date"
-        where
-            fresh.user_id is null
-            or built.user_id is null
-            or fresh.matches != built.matches
-            or fresh.total_duration != built.total_duration
-            or fresh.total_points_home != built.total_points_home
-            or fresh.total_points_away != built.total_points_away
+        {{ players_changed_days('day_figures', ['matches', 'total_duration', 'total_points_home', 'total_points_away']) }}
     ),
 {% endif %}
 

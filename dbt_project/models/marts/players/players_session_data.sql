@@ -31,15 +31,7 @@ day_figures as (
 
 {% if is_incremental() %}
     changed_days as (
-        select distinct coalesce(fresh."date", built."date") as "date"
-        from day_figures as fresh
-        full outer join {{ this }} as built
-            on fresh.user_id = built.user_id and fresh."date" = built."date"
-        where
-            fresh.user_id is null
-            or built.user_id is null
-            or fresh.session_count != built.session_count
-            or fresh.time_spent_in_game != built.time_spent_in_game
+        {{ players_changed_days('day_figures', ['session_count', 'time_spent_in_game']) }}
     ),
 {% endif %}
 
