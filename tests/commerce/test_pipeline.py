@@ -114,6 +114,10 @@ def test_ctr_for_one_product_matches(loaded_run, api_base):
     got = get_ctr(api_base, **params)
     assert got == expected(inputs, *exports(inputs), **params)
     assert {e["product"] for e in got} == {top}
+    # Product and platform together: that platform's entries of the product-only answer.
+    for platform in ("iOS", "Android", "MobileWeb"):
+        one = get_ctr(api_base, **params, platform=platform)
+        assert one == [e for e in got if e["platform"] == platform]
 
 
 def test_bucket_edges_zero_and_half_up(api_base):
