@@ -13,9 +13,10 @@
    + build run again: the incremental cost.
 4. **Serve**: ``uvicorn api.main:app`` (1 worker) answers ``GET /api/user-stats`` for random
    registered users, half with a ``date``, one request at a time over a keep-alive
-   connection: p50/p95/p99 (goal p99 ≤ 10 ms). Baseline in the same run: the same query run
-   in process against the dbt tables in the warehouse (as dbt wrote them, not sorted by user)
-   versus against the serving snapshot (sorted by user).
+   connection: p50/p95/p99 (goal p99 ≤ 10 ms). Baseline in the same run, in process: the
+   straightforward query (three aggregating lookups of the user in registration_data,
+   session_data and match_data) against the dbt tables in the warehouse, versus the API's
+   one indexed lookup of the user's rows in the snapshot's ``players.user_days``.
 
 Figures go to stdout and ``bench/results/players_scale.json``.
 """
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import httpx
 
+from api.routers.players import USER_DAYS_SQL
 from bench.common import (
     DBT_PROJECT_DIR,
     RESULTS_DIR,
@@ -218,17 +220,17 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def in_process_latency(database: Path, users: list[str]) -> dict[str, float]:
+def in_process_latency(database: Path, users: list[str], sql: str) -> dict[str, float]:
     from tributary import duck
 
     con = duck.connect(str(database), read_only=True)
     try:
         for user in users[:50]:
-            con.execute(USER_STATS_SQL, {"user": user}).fetchone()
+            con.execute(sql, {"user": user}).fetchall()
         samples = []
         for user in users:
             started = time.perf_counter()
-            con.execute(USER_STATS_SQL, {"user": user}).fetchone()
+            con.execute(sql, {"user": user}).fetchall()
             samples.append(time.perf_counter() - started)
     finally:
         con.close()
@@ -271,6 +273,57 @@ def http_latency(env: dict[str, str], logs: Path, users: list[str]) -> dict:
         server.stop()
 
 
+def build_all(args: argparse.Namespace, result: dict, landing: Path, env: dict[str, str]) -> None:
+    """Steps 1 to 3: generate, load (with the bare baseline), model, incremental."""
+    from loaders.players.landing import timezones_url
+    from loaders.players.pipeline import publish_serving
+    from tributary.locking import warehouse_lock
+
+    print(f"generating {args.events:,} events for {args.users:,} users …", flush=True)
+    written, gen_s = timed(lambda: generate(landing, args.events, args.users))
+    write_timezones(Path(timezones_url()))
+    size_mb = sum(p.stat().st_size for p in landing.glob("*.jsonl")) / 1e6
+    result["input"] = {**written, "mb": round(size_mb, 1), "generate_seconds": round(gen_s, 1)}
+    print(f"  {written['lines']:,} lines, {size_mb:,.0f} MB in {gen_s:.0f} s", flush=True)
+
+    print("baseline: DuckDB read_ndjson_objects → table …", flush=True)
+    bare_s = bare_duckdb_load(landing)
+    print("tributary: players loader (plan_load + dlt) …", flush=True)
+    rss_before = peak_rss_mb()
+    load = tributary_load()
+    load["peak_rss_mb"] = round(peak_rss_mb(), 0)
+    load["peak_rss_mb_before_load"] = round(rss_before, 0)
+    lines = load["lines_read"]
+    result["load"] = {
+        **load,
+        "events_per_s": round(lines / load["seconds"]),
+        "mb_per_s": round(size_mb / load["seconds"], 1),
+        "bare_duckdb_seconds": round(bare_s, 2),
+        "bare_duckdb_events_per_s": round(lines / bare_s),
+        "ratio_to_bare": round(bare_s / load["seconds"], 3),
+    }
+    print("dbt build --select tag:players …", flush=True)
+    build_s = dbt_build(env)
+    with warehouse_lock():
+        _, publish_s = timed(publish_serving)
+    result["model"] = {
+        "dbt_build_seconds": round(build_s, 1),
+        "publish_seconds": round(publish_s, 2),
+    }
+
+    print("incremental: one new file touching one day …", flush=True)
+    (landing / "99999.jsonl").write_text(
+        f'{{"event_id": 999999999, "event_timestamp": {SEASON_START + 20 * DAY}, "event_type": "session_ping", '
+        f'"event_data": {{"user_id": "u0000000", "type": ""}}}}\n'
+    )
+    inc_load = tributary_load()
+    inc_build = dbt_build(env)
+    result["incremental"] = {
+        "load_seconds": round(inc_load["seconds"], 2),
+        "dbt_build_seconds": round(inc_build, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -279,15 +332,22 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=3_000)
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    parser.add_argument(
+        "--serve-only",
+        type=Path,
+        metavar="ROOT",
+        help="a data dir kept by an earlier --keep run: republish its snapshot and measure "
+        "only the serving step (4)",
+    )
     args = parser.parse_args()
 
-    root = Path(tempfile.mkdtemp(prefix="bench-players-"))
+    root = args.serve_only or Path(tempfile.mkdtemp(prefix="bench-players-"))
     dirs = make_dirs(root)
     os.environ.pop("PLAYERS_EVENTS_URL", None)
     os.environ.pop("PLAYERS_TIMEZONES_URL", None)
     env = point_at(dirs)
     ensure_manifest(env)
-    from loaders.players.landing import events_url, timezones_url
+    from loaders.players.landing import events_url
     from loaders.players.pipeline import publish_serving
     from tributary import settings
     from tributary.locking import warehouse_lock
@@ -295,50 +355,13 @@ def main() -> None:
     landing = Path(events_url())
     result: dict = {"events_asked": args.events, "users_asked": args.users}
     try:
-        print(f"generating {args.events:,} events for {args.users:,} users …", flush=True)
-        written, gen_s = timed(lambda: generate(landing, args.events, args.users))
-        write_timezones(Path(timezones_url()))
-        size_mb = sum(p.stat().st_size for p in landing.glob("*.jsonl")) / 1e6
-        result["input"] = {**written, "mb": round(size_mb, 1), "generate_seconds": round(gen_s, 1)}
-        print(f"  {written['lines']:,} lines, {size_mb:,.0f} MB in {gen_s:.0f} s", flush=True)
-
-        print("baseline: DuckDB read_ndjson_objects → table …", flush=True)
-        bare_s = bare_duckdb_load(landing)
-        print("tributary: players loader (plan_load + dlt) …", flush=True)
-        rss_before = peak_rss_mb()
-        load = tributary_load()
-        load["peak_rss_mb"] = round(peak_rss_mb(), 0)
-        load["peak_rss_mb_before_load"] = round(rss_before, 0)
-        lines = load["lines_read"]
-        result["load"] = {
-            **load,
-            "events_per_s": round(lines / load["seconds"]),
-            "mb_per_s": round(size_mb / load["seconds"], 1),
-            "bare_duckdb_seconds": round(bare_s, 2),
-            "bare_duckdb_events_per_s": round(lines / bare_s),
-            "ratio_to_bare": round(bare_s / load["seconds"], 3),
-        }
-        print("dbt build --select tag:players …", flush=True)
-        build_s = dbt_build(env)
-        with warehouse_lock():
-            _, publish_s = timed(publish_serving)
-        result["model"] = {
-            "dbt_build_seconds": round(build_s, 1),
-            "publish_seconds": round(publish_s, 2),
-        }
-
-        print("incremental: one new file touching one day …", flush=True)
-        (landing / "99999.jsonl").write_text(
-            f'{{"event_id": 999999999, "event_timestamp": {SEASON_START + 20 * DAY}, "event_type": "session_ping", '
-            f'"event_data": {{"user_id": "u0000000", "type": ""}}}}\n'
-        )
-        inc_load = tributary_load()
-        inc_build = dbt_build(env)
-        result["incremental"] = {
-            "load_seconds": round(inc_load["seconds"], 2),
-            "dbt_build_seconds": round(inc_build, 1),
-        }
-
+        if args.serve_only:
+            previous = json.loads((RESULTS_DIR / "players_scale.json").read_text())
+            result.update({k: previous[k] for k in ("input", "load", "model", "incremental")})
+            with warehouse_lock():
+                publish_serving()
+        else:
+            build_all(args, result, landing, env)
         from tributary import duck
 
         con = duck.connect(str(settings.warehouse_path()), read_only=True)
@@ -362,15 +385,17 @@ def main() -> None:
         )
         print("serving: in-process queries, warehouse tables vs snapshot …", flush=True)
         result["in_process"] = {
-            "warehouse_tables": in_process_latency(settings.warehouse_path(), sample[:500]),
-            "serving_snapshot": in_process_latency(snapshot, sample),
+            "warehouse_tables": in_process_latency(
+                settings.warehouse_path(), sample[:500], USER_STATS_SQL
+            ),
+            "serving_snapshot": in_process_latency(snapshot, sample, USER_DAYS_SQL),
         }
         print(f"serving: GET /api/user-stats x {len(sample)} over HTTP …", flush=True)
         result["http"] = http_latency(env, dirs.logs, sample)
     finally:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         (RESULTS_DIR / "players_scale.json").write_text(json.dumps(result, indent=2))
-        if not args.keep:
+        if not (args.keep or args.serve_only):
             shutil.rmtree(root, ignore_errors=True)
     print_report(result)
 

@@ -177,17 +177,19 @@ def publish_if_built(
     domain: str,
     tables: list[ServedTable],
     warehouse: duckdb.DuckDBPyConnection | None = None,
+    built: tuple[str, str] | None = None,
 ) -> Path | None:
     """Publish ``tables`` unless dbt has not built them yet in this data dir (then None).
 
-    Uses ``warehouse`` when given, else opens the warehouse for the copy. The caller holds the
-    warehouse lock either way.
+    ``built`` (schema, table) names the warehouse table whose existence means "built"; by
+    default the first served table's own name. Uses ``warehouse`` when given, else opens the
+    warehouse for the copy. The caller holds the warehouse lock either way.
     """
     con = warehouse or duck.connect(settings.warehouse_path())
     try:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [tables[0].schema, tables[0].name],
+            list(built or (tables[0].schema, tables[0].name)),
         ).fetchone()[0]
         return publish(domain, tables, con) if exists else None
     finally:

@@ -26,6 +26,11 @@ DateParam = Annotated[
 
 BAD_REQUEST = {400: {"model": ErrorBody, "description": "malformed date or missing user_id"}}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+USER_DAYS_SQL = """
+SELECT country, registration_date_local_timezone, "date", session_count,
+       time_spent_in_game, match_seconds, points_home, points_away
+FROM players.user_days WHERE user_id = $user
+"""
 
 
 class UserStats(BaseModel):
@@ -81,49 +86,32 @@ def user_stats(
     user_id: Annotated[str | None, Query(description="The player.")] = None,
     date_: Annotated[DateParam, Query(alias="date")] = None,
 ) -> UserStats:
-    """A user's figures for one UTC day, or all time."""
+    """A user's figures for one UTC day, or all time: one indexed lookup of the user's days
+    (``players.user_days`` in the snapshot), summed here."""
     day = _parse_date(date_)
     if not user_id:
         raise ApiError(400, "user_id is required", "user_id")
-    row = con.execute(
-        """
-        WITH reg AS (
-            SELECT user_id, country, registration_date_local_timezone
-            FROM players.registration_data WHERE user_id = $user
-        ),
-        sessions AS (
-            SELECT
-                coalesce(sum(session_count) FILTER (WHERE $day IS NULL OR "date" = $day), 0),
-                coalesce(sum(time_spent_in_game) FILTER (WHERE $day IS NULL OR "date" = $day), 0),
-                max("date") FILTER (WHERE $day IS NULL OR "date" <= $day)
-            FROM players.session_data WHERE user_id = $user
-        ),
-        matches AS (
-            SELECT
-                coalesce(sum(total_duration), 0),
-                coalesce(sum(total_points_home), 0),
-                coalesce(sum(total_points_away), 0)
-            FROM players.match_data
-            WHERE user_id = $user AND ($day IS NULL OR "date" = $day)
-        )
-        SELECT * FROM reg, sessions, matches
-        """,
-        {"user": user_id, "day": day},
-    ).fetchone()
-    if row is None:
+    rows = con.execute(USER_DAYS_SQL, {"user": user_id}).fetchall()
+    if not rows:
         raise ApiError(404, "unknown user", "user_id")
-    user, country, registered, sessions, game_seconds, last_day, match_seconds, home, away = row
+    country, registered = rows[0][0], rows[0][1]
+    days = [
+        r[2:] for r in rows if r[2] is not None
+    ]  # (date, sessions, game s, match s, home, away)
+    period = days if day is None else [d for d in days if d[0] == day]
+    last_day = max((d[0] for d in days if d[1] > 0 and (day is None or d[0] <= day)), default=None)
+    game_seconds = sum(d[2] for d in period)
     reference = day or datetime.now(UTC).date()
     return UserStats(
-        user_id=user,
+        user_id=user_id,
         country=country,
         registration_date_local_timezone=registered,
         days_since_last_login=(reference - last_day).days if last_day else None,
-        number_of_sessions=int(sessions),
-        time_spent_in_game=int(game_seconds),
-        total_points_won_home=int(home),
-        total_points_won_away=int(away),
-        percentage_time_spent_in_match=percentage(int(match_seconds), int(game_seconds)),
+        number_of_sessions=sum(d[1] for d in period),
+        time_spent_in_game=game_seconds,
+        total_points_won_home=sum(d[4] for d in period),
+        total_points_won_away=sum(d[5] for d in period),
+        percentage_time_spent_in_match=percentage(sum(d[3] for d in period), game_seconds),
     )
 
 
