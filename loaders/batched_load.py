@@ -4,8 +4,9 @@ A load is planned (list the landing location, diff against the manifest ``<datas
 and then read lazily: :meth:`LoadPlan.batches` reads and validates a bounded group of files at
 a time, so a backlog of any size streams through dlt with bounded memory. The dlt side is
 :func:`batch_resources`: one hidden parent resource yields parsed batches, and four
-transformers pick their table out of each (``events``, ``quarantine``, ``files``,
-``file_loads``; see :mod:`loaders.incremental_files` for what each holds).
+transformers pick their table out of each (``events`` or the domain's name for its rows,
+``quarantine``, ``files``, ``file_loads``; see :mod:`loaders.incremental_files` for what each
+holds).
 
 A domain supplies its validator (lines → valid rows, quarantined rows) and its schemas.
 """
@@ -41,10 +42,12 @@ DEFAULT_BYTES_PER_BATCH = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class BatchSchemas:
-    """The Arrow schemas of a domain's valid and quarantined rows (before the batch column)."""
+    """The Arrow schemas of a domain's valid and quarantined rows (before the batch column)
+    and of its manifest rows."""
 
     events: pa.Schema
     quarantine: pa.Schema
+    files: pa.Schema = FILES_SCHEMA
 
 
 @dataclass
@@ -68,7 +71,7 @@ class ParsedBatch:
             batch_id="",
             events=with_batch(schemas.events.empty_table(), ""),
             quarantine=with_batch(schemas.quarantine.empty_table(), ""),
-            files=FILES_SCHEMA.empty_table(),
+            files=schemas.files.empty_table(),
         )
 
 
@@ -175,10 +178,13 @@ def plan_load(
     )
 
 
-def batch_resources(batches: Iterable[ParsedBatch] | None, schemas: BatchSchemas) -> list:
+def batch_resources(
+    batches: Iterable[ParsedBatch] | None, schemas: BatchSchemas, rows_table: str = "events"
+) -> list:
     """The dlt resources of a stream of parsed batches (none: typed empty tables, so the
-    schema exists). The Arrow schemas are the column contract: dlt takes types and
-    nullability from them."""
+    schema exists): ``rows_table`` (the valid rows), ``quarantine``, ``files`` (merged on
+    ``source_file``) and ``file_loads``. The Arrow schemas are the column contract: dlt takes
+    types and nullability from them."""
 
     @dlt.resource(name="parsed_batches", selected=False)
     def parsed_batches() -> Iterator[ParsedBatch]:
@@ -189,7 +195,7 @@ def batch_resources(batches: Iterable[ParsedBatch] | None, schemas: BatchSchemas
         if not produced:
             yield ParsedBatch.empty(schemas)
 
-    @dlt.transformer(data_from=parsed_batches, name="events", write_disposition="append")
+    @dlt.transformer(data_from=parsed_batches, name=rows_table, write_disposition="append")
     def events(batch: ParsedBatch) -> Iterator[pa.Table]:
         yield batch.events
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -160,21 +161,45 @@ def lines_table(contents: dict[str, bytes]) -> pa.Table:
 
 # ----------------------------------------------------------------------------- batches
 
-FILES_SCHEMA = pa.schema(
-    [
-        pa.field(name, type_, nullable=False)
-        for name, type_ in [
-            ("source_file", pa.string()),
-            ("fingerprint", pa.string()),
-            ("size_bytes", pa.int64()),
-            ("batch_id", pa.string()),
-            ("lines_read", pa.int64()),
-            ("valid_rows", pa.int64()),
-            ("quarantined_rows", pa.int64()),
-            ("loaded_at", pa.timestamp("us", tz="UTC")),
-        ]
+
+def files_schema(counts: list[str]) -> pa.Schema:
+    """The schema of a manifest row: the file, its fingerprint and size, the batch that read it,
+    a domain's ``counts`` (int64, in order) and when it was loaded."""
+    columns = [
+        ("source_file", pa.string()),
+        ("fingerprint", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("batch_id", pa.string()),
+        *((name, pa.int64()) for name in counts),
+        ("loaded_at", pa.timestamp("us", tz="UTC")),
     ]
-)
+    return pa.schema([pa.field(name, type_, nullable=False) for name, type_ in columns])
+
+
+FILES_SCHEMA = files_schema(["lines_read", "valid_rows", "quarantined_rows"])
+
+
+def manifest_rows(
+    files: list[LandedFile],
+    contents: dict[str, bytes],
+    batch_id: str,
+    counts: Callable[[str], dict[str, int]],
+    schema: pa.Schema,
+) -> pa.Table:
+    """One manifest row per file of a batch; ``counts(path)`` gives the file's count columns."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "source_file": f.path,
+            "fingerprint": f.fingerprint,
+            "size_bytes": len(contents[f.path]),
+            "batch_id": batch_id,
+            **counts(f.path),
+            "loaded_at": now,
+        }
+        for f in files
+    ]
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def new_batch_id() -> str:
@@ -204,21 +229,17 @@ def file_rows(
 ) -> pa.Table:
     """The manifest rows of one batch: what was read from each file and where it went."""
     read, ok, bad = row_counts(lines), row_counts(valid), row_counts(quarantined)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "source_file": f.path,
-            "fingerprint": f.fingerprint,
-            "size_bytes": len(contents[f.path]),
-            "batch_id": batch_id,
-            "lines_read": read.get(f.path, 0),
-            "valid_rows": ok.get(f.path, 0),
-            "quarantined_rows": bad.get(f.path, 0),
-            "loaded_at": now,
-        }
-        for f in files
-    ]
-    return pa.Table.from_pylist(rows, schema=FILES_SCHEMA)
+    return manifest_rows(
+        files,
+        contents,
+        batch_id,
+        lambda path: {
+            "lines_read": read.get(path, 0),
+            "valid_rows": ok.get(path, 0),
+            "quarantined_rows": bad.get(path, 0),
+        },
+        FILES_SCHEMA,
+    )
 
 
 # ---------------------------------------------------------------------- warehouse side

@@ -20,13 +20,12 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import dlt
 import duckdb
-import pyarrow as pa
 
 from loaders import incremental_files
+from loaders.batched_load import BatchSchemas, ParsedBatch, batch_resources, group_files
 from loaders.commerce.settings import views_url
 from loaders.commerce.views_parsing import QUARANTINE_SCHEMA, VIEWS_SCHEMA, parse_files
 from loaders.common import table_exists, warehouse_pipeline
@@ -35,22 +34,10 @@ from loaders.incremental_files import LandedFile, Landing, new_batch_id, with_ba
 PIPELINE_NAME = "commerce_views"
 DATASET = "commerce_views"
 
-FILES_SCHEMA = pa.schema(
-    [
-        pa.field(name, type_, nullable=False)
-        for name, type_ in [
-            ("source_file", pa.string()),
-            ("fingerprint", pa.string()),
-            ("size_bytes", pa.int64()),
-            ("batch_id", pa.string()),
-            ("records_read", pa.int64()),
-            ("product_views", pa.int64()),
-            ("ignored_events", pa.int64()),
-            ("quarantined", pa.int64()),
-            ("loaded_at", pa.timestamp("us", tz="UTC")),
-        ]
-    ]
+FILES_SCHEMA = incremental_files.files_schema(
+    ["records_read", "product_views", "ignored_events", "quarantined"]
 )
+SCHEMAS = BatchSchemas(events=VIEWS_SCHEMA, quarantine=QUARANTINE_SCHEMA, files=FILES_SCHEMA)
 
 
 def bytes_per_batch() -> int:
@@ -62,82 +49,27 @@ def landing(url: str | None = None) -> Landing:
     return Landing(url or views_url())
 
 
-@dataclass
-class ParsedBatch:
-    batch_id: str
-    views: pa.Table
-    quarantine: pa.Table
-    files: pa.Table
-
-    @classmethod
-    def empty(cls) -> ParsedBatch:
-        return cls(
-            "",
-            with_batch(VIEWS_SCHEMA.empty_table(), ""),
-            with_batch(QUARANTINE_SCHEMA.empty_table(), ""),
-            FILES_SCHEMA.empty_table(),
-        )
-
-
 def parse_batch(land: Landing, files: list[LandedFile], contents: dict[str, bytes]) -> ParsedBatch:
+    """Parse ``contents`` into one batch; its rows table (``events``) holds the product views."""
     batch_id = new_batch_id()
     parsed = parse_files(land, files, contents)
-    counts = {r["source_file"]: r for r in parsed.counts.to_pylist()}
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "source_file": f.path,
-            "fingerprint": f.fingerprint,
-            "size_bytes": len(contents[f.path]),
-            "batch_id": batch_id,
-            "records_read": counts[f.path]["records_read"],
-            "product_views": counts[f.path]["product_views"],
-            "ignored_events": counts[f.path]["ignored_events"],
-            "quarantined": counts[f.path]["quarantined"],
-            "loaded_at": now,
-        }
-        for f in files
-    ]
+    counts = {r.pop("source_file"): r for r in parsed.counts.to_pylist()}
     return ParsedBatch(
-        batch_id,
-        with_batch(parsed.views, batch_id),
-        with_batch(parsed.quarantine, batch_id),
-        pa.Table.from_pylist(rows, schema=FILES_SCHEMA),
+        batch_id=batch_id,
+        events=with_batch(parsed.views, batch_id),
+        quarantine=with_batch(parsed.quarantine, batch_id),
+        files=incremental_files.manifest_rows(
+            files, contents, batch_id, counts.__getitem__, FILES_SCHEMA
+        ),
+        file_paths=[f.path for f in files],
     )
 
 
 @dlt.source(name="commerce_views", max_table_nesting=0)
 def views_source(batches: Iterable[ParsedBatch] | None = None) -> Iterator:
-    """Resources over a stream of parsed batches (none: typed empty tables)."""
-
-    @dlt.resource(name="parsed_batches", selected=False)
-    def parsed_batches() -> Iterator[ParsedBatch]:
-        produced = False
-        for batch in batches or ():
-            produced = True
-            yield batch
-        if not produced:
-            yield ParsedBatch.empty()
-
-    @dlt.transformer(data_from=parsed_batches, name="views", write_disposition="append")
-    def views(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield batch.views
-
-    @dlt.transformer(data_from=parsed_batches, name="quarantine", write_disposition="append")
-    def quarantine(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield batch.quarantine
-
-    @dlt.transformer(
-        data_from=parsed_batches, name="files", write_disposition="merge", primary_key="source_file"
-    )
-    def files(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield batch.files
-
-    @dlt.transformer(data_from=parsed_batches, name="file_loads", write_disposition="append")
-    def file_loads(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield batch.files
-
-    return parsed_batches, views, quarantine, files, file_loads
+    """``views``, ``quarantine``, ``files``, ``file_loads`` over a stream of parsed batches
+    (none: typed empty tables)."""
+    return batch_resources(batches, SCHEMAS, rows_table="views")
 
 
 @dataclass
@@ -157,23 +89,12 @@ class LoadPlan:
     def empty(self) -> bool:
         return not self.pending
 
-    def chunks(self) -> Iterator[list[LandedFile]]:
-        limit, chunk, size = bytes_per_batch(), [], 0
-        for f in self.pending:
-            if chunk and size + f.size > limit:
-                yield chunk
-                chunk, size = [], 0
-            chunk.append(f)
-            size += f.size
-        if chunk:
-            yield chunk
-
     def batches(self) -> Iterator[ParsedBatch]:
-        for chunk in self.chunks():
+        for chunk in group_files(self.pending, len(self.pending), bytes_per_batch()):
             batch = parse_batch(self.landing, chunk, self.landing.read(chunk))
             self.batch_ids.append(batch.batch_id)
             self.records_read += sum(batch.files["records_read"].to_pylist())
-            self.product_views += batch.views.num_rows
+            self.product_views += batch.events.num_rows
             self.quarantined += batch.quarantine.num_rows
             yield batch
 
