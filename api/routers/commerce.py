@@ -189,7 +189,11 @@ def render(rows: pa.Table, start: datetime, aggregation: int, middles: pa.Array)
         ]
     )
     wholes = ctr_e4 // 10_000  # almost always 0 or 1: a small table indexed by value
-    whole_text = pa.array([str(w) for w in range(int(wholes.max()) + 1)])
+    if wholes.max() < 10_000:
+        whole_text = pa.array([str(w) for w in range(int(wholes.max()) + 1)])
+    else:  # more purchases than views by orders of magnitude: index the distinct values
+        distinct, wholes = np.unique(wholes, return_inverse=True)
+        whole_text = pa.array([str(w) for w in distinct])
     entries = pc.binary_join_element_wise(
         starts.take(pa.array(k - first)),
         middles.take(rows.column("series_id").combine_chunks()),
