@@ -3,11 +3,14 @@
 The lake's own Parquet files are the id index: an event id is "seen" when a committed file of
 its partition ``(type, date, hour)`` holds it. For a batch:
 
-1. validate every line (:mod:`validation`) into a temp table;
-2. drop ids repeated inside the batch (first by content order wins, deterministically);
-3. list the files of the partitions the batch touches and anti-join their ids: what is left
-   is new (ids already landed count as duplicates);
-4. write the new rows, sorted by partition and id, to local scratch, one file per partition
+1. validate every line (:mod:`validation`) into a temp table ``classified`` (parsed fields and
+   partition values; the raw text only for invalid lines);
+2. find the ids repeated inside the batch (a hash aggregate) and, for those only, the row ids
+   of the copies that lose (first by content order wins, deterministically);
+3. list the files of the partitions the batch touches and find which of the batch's ids they
+   already hold (counted as duplicates); both drop-sets are small, so the batch's rows are
+   copied only once, into the Arrow table that is written;
+4. write the new rows, sorted by partition and id, one file per partition
    (``part-<batch>-<n>.parquet``), and the quarantined lines to ``quarantine/<batch>.parquet``;
 5. publish each file in one step (rename, or one S3 PUT);
 6. write the commit record ``_batches/<batch>.json`` last.
@@ -32,15 +35,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from loaders.events.lake import HIVE_TYPES, Lake, Partition
 from loaders.events.validation import CLASSIFY_SQL
 
-EVENT_COLUMNS = (
-    "id::VARCHAR AS id, type, created_at, service, user_id, attributes::VARCHAR AS attributes, "
-    "meta::VARCHAR AS meta, batch_id, source, position"
-)
 # The columns of every lake file (the partition columns live in the path). ``attributes`` and
 # ``meta`` are the JSON objects as text: lossless for every one of the hundreds of types, and
 # one stable file schema; ``user_id`` and ``service`` are promoted because KPIs use them.
@@ -141,28 +141,38 @@ def land_lines(
         result.out_of_scope += bad
         bad = 0
     result.quarantined = bad
+    valid_in_scope = result.read - bad - result.out_of_scope
 
+    # The rows to drop are few, so they are found as small sets of row ids and ids, and the
+    # batch's rows are copied once, when they are written (no intermediate copies of the batch).
     # In-batch duplicates: one row per id; among differing copies the smallest content wins,
-    # so a file replay and a stream replay of the same lines choose the same row.
+    # so a file replay and a stream replay of the same lines choose the same row. Only the
+    # ids that occur more than once (a hash aggregate) go through the window.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE fresh AS
-        SELECT *, type AS event_type, strftime(created_at, '%Y-%m-%d') AS date,
-               strftime(created_at, '%H') AS hour
+        CREATE OR REPLACE TEMP TABLE batch_losers AS
+        SELECT rowid AS rid
         FROM classified
         WHERE reason IS NULL AND ({scope})
+          AND id IN (
+              SELECT id FROM classified WHERE reason IS NULL AND ({scope})
+              GROUP BY id HAVING count(*) > 1
+          )
         QUALIFY row_number() OVER (
             PARTITION BY id ORDER BY created_at, type, attributes::VARCHAR, meta::VARCHAR
-        ) = 1
+        ) > 1
         """
     )
-    fresh = con.execute("SELECT count(*) FROM fresh").fetchone()[0]
-    valid_in_scope = result.read - bad - result.out_of_scope
-    result.duplicates_in_batch = valid_in_scope - fresh
+    result.duplicates_in_batch = con.execute("SELECT count(*) FROM batch_losers").fetchone()[0]
+    fresh = valid_in_scope - result.duplicates_in_batch
+    keep = f"""
+        FROM classified AS c ANTI JOIN batch_losers AS l ON c.rowid = l.rid
+        WHERE c.reason IS NULL AND ({scope})
+    """
     partitions = [
         Partition(*row)
         for row in con.execute(
-            "SELECT DISTINCT event_type, date, hour FROM fresh ORDER BY ALL"
+            f"SELECT DISTINCT c.type, c.date, c.hour {keep} ORDER BY ALL"
         ).fetchall()
     ]
 
@@ -174,26 +184,31 @@ def land_lines(
         lake.delete_uris(stale)
     others = [f.uri for files in existing.values() for f in files if not f.name.startswith(prefix)]
 
+    # In-lake duplicates: the batch's ids that a committed file of their partition holds.
+    con.execute("CREATE OR REPLACE TEMP TABLE lake_dups (id UUID)")
     if others:
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE new_rows AS
-            SELECT * FROM fresh
-            ANTI JOIN (SELECT id::UUID AS id FROM read_parquet({_sql_list(others)})) AS seen USING (id)
+            INSERT INTO lake_dups
+            SELECT DISTINCT c.id {keep}
+              AND c.id IN (SELECT id::UUID FROM read_parquet({_sql_list(others)}))
             """
         )
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE new_rows AS SELECT * FROM fresh")
-    result.landed = con.execute("SELECT count(*) FROM new_rows").fetchone()[0]
-    result.duplicates_in_lake = fresh - result.landed
-    landed_partitions = con.execute(
-        "SELECT DISTINCT event_type, date, hour FROM new_rows ORDER BY ALL"
-    ).fetchall()
-    result.partitions = [list(p) for p in landed_partitions]
+    result.duplicates_in_lake = con.execute("SELECT count(*) FROM lake_dups").fetchone()[0]
+    result.landed = fresh - result.duplicates_in_lake
 
     with lake.scratch(batch_id) as scratch:
         if result.landed:
-            write_partitions(con, lake, scratch, prefix, batch_id)
+            landed = write_partitions(
+                con,
+                lake,
+                scratch,
+                prefix,
+                batch_id,
+                f"{keep.replace('WHERE', 'ANTI JOIN lake_dups AS d ON c.id = d.id WHERE')}",
+                {p for p in partitions if p in existing},
+            )
+            result.partitions = [[p.event_type, p.date, p.hour] for p in landed]
         if bad:
             q_path = scratch / "quarantine.parquet"
             con.execute(
@@ -210,44 +225,64 @@ def land_lines(
     result.seconds = round(time.perf_counter() - started, 3)
     result.committed_at = datetime.now(UTC).isoformat()
     lake.write_json(batch_rel(batch_id), result.record())
-    for table in ("classified", "fresh", "new_rows"):
+    for table in ("classified", "batch_losers", "lake_dups"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
 
 
 def write_partitions(
-    con: duckdb.DuckDBPyConnection, lake: Lake, scratch: Path, prefix: str, batch_id: str
-) -> int:
-    """Write ``new_rows`` as one Parquet file per partition, sorted by id, and publish them.
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    scratch: Path,
+    prefix: str,
+    batch_id: str,
+    rows: str,
+    existing: set[Partition],
+) -> list[Partition]:
+    """Write the rows of ``rows`` (a FROM … WHERE clause over ``classified AS c``) as one
+    Parquet file per partition, sorted by id, publish them and return the partitions.
 
     DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
-    at a few thousand partitions per batch (300 types x a day of hours); here the table comes
-    back sorted by partition and each partition is a zero-copy slice written by pyarrow (a
-    loop per partition, not per row; measured 1.6 ms per file vs 2.3-2.8 ms for Arrow's
-    dataset writer). On a local
-    lake files are written in place as ``*.parquet.tmp`` (invisible to ``*.parquet`` globs),
-    flushed with one ``sync``, then renamed; on S3 they are written to local scratch and
-    uploaded (an object appears only once complete).
+    at a few thousand partitions per batch (300 types x a day of hours); here the rows come
+    back sorted by partition in one Arrow table and each partition is a zero-copy slice
+    written by pyarrow (a loop per partition, not per row). On a local lake files are written
+    in place as ``*.parquet.tmp`` (invisible to ``*.parquet`` globs), flushed with one
+    ``sync``, then renamed; on S3 they are written to local scratch and uploaded (an object
+    appears only once complete). Folders are created only for partitions new to the lake.
     """
     table = con.execute(
         f"""
-        SELECT {EVENT_COLUMNS.replace("batch_id", "? AS batch_id")}
-        FROM new_rows ORDER BY event_type, date, hour, id
+        SELECT c.id::VARCHAR AS id, c.type, c.created_at, c.service, c.user_id,
+               c.attributes::VARCHAR AS attributes, c.meta::VARCHAR AS meta,
+               ? AS batch_id, c.source, c.position, c.date AS date_, c.hour AS hour_
+        {rows}
+        ORDER BY c.type, c.date, c.hour, c.id
         """,
         [batch_id],
     ).fetch_arrow_table()
-    table = table.cast(LAKE_SCHEMA)
-    bounds = con.execute(
-        "SELECT event_type, date, hour, count(*) FROM new_rows GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
+    # The table is sorted by partition: each partition is one run of the key "type/date/hour"
+    # ('/' is not allowed in a type name).
+    key = pc.binary_join_element_wise(
+        table["type"].combine_chunks(),
+        table["date_"].combine_chunks(),
+        table["hour_"].combine_chunks(),
+        "/",
+    )
+    runs = pc.run_end_encode(key)
+    bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
+    table = table.drop_columns(["date_", "hour_"]).cast(LAKE_SCHEMA)
     written: list[tuple[Path, str]] = []
+    partitions: list[Partition] = []
     suffix = "" if lake.is_s3 else ".tmp"
     offset = 0
-    for event_type, date, hour, n in bounds:
-        rel = f"{Partition(event_type, date, hour).rel}/{prefix}0.parquet"
+    for value, end in bounds:
+        partition = Partition(*value.split("/"))
+        n = end - offset
+        rel = f"{partition.rel}/{prefix}0.parquet"
         local = (scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
         local = local.with_name(local.name + suffix)
-        local.parent.mkdir(parents=True, exist_ok=True)
+        if lake.is_s3 or partition not in existing:
+            os.makedirs(local.parent, exist_ok=True)
         # Statistics only where they prune (id lookups, time ranges): the rest is overhead.
         pq.write_table(
             table.slice(offset, n),
@@ -256,6 +291,7 @@ def write_partitions(
             write_statistics=["id", "created_at"],
         )
         written.append((local, rel))
+        partitions.append(partition)
         offset += n
     if lake.is_s3:
         lake.upload(written)
@@ -263,7 +299,7 @@ def write_partitions(
         os.sync()
         for local, _ in written:
             os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
-    return len(written)
+    return partitions
 
 
 def read_events(lake: Lake, con: duckdb.DuckDBPyConnection, files: list[str] | None = None) -> str:
