@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,6 +107,19 @@ def _sql_list(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
+@dataclass
+class Prepared:
+    """A batch validated, de-duplicated and held in memory, ready for :func:`publish`."""
+
+    result: BatchResult
+    started: float
+    scratch: Path
+    table: pa.Table | None = None  # the new rows, sorted by partition and id
+    runs: list[tuple[Partition, int]] = field(default_factory=list)  # rows per partition
+    new_partitions: set[Partition] = field(default_factory=set)  # without a folder yet
+    quarantine_file: Path | None = None
+
+
 def land_lines(
     con: duckdb.DuckDBPyConnection,
     lake: Lake,
@@ -119,6 +133,25 @@ def land_lines(
 
     ``hour``: land only valid events of that UTC hour (a backfill of one hour partition);
     ``quarantine=False`` leaves invalid lines to the batch that owns their file.
+    """
+    return publish(lake, prepare(con, lake, batch_id, kind, inputs, hour, quarantine))
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    batch_id: str,
+    kind: str,
+    inputs: list[dict] | None = None,
+    hour: datetime | None = None,
+    quarantine: bool = True,
+    before_lake: Callable[[], None] | None = None,
+) -> Prepared:
+    """Steps 1-3 (and the quarantine file in scratch): everything but publication.
+
+    ``before_lake`` is called after validation and in-batch de-duplication and before the lake
+    is looked at: a pipelined caller waits there for the previous batch to be published, so
+    this batch's duplicate check sees it (validation overlaps the previous batch's writes).
     """
     started = time.perf_counter()
     result = BatchResult(batch_id=batch_id, kind=kind, inputs=inputs or [])
@@ -176,6 +209,8 @@ def land_lines(
         ).fetchall()
     ]
 
+    if before_lake is not None:
+        before_lake()
     # Recovery: files a crashed attempt of this same batch published are removed first.
     existing = lake.partition_files(partitions)
     prefix = f"part-{batch_id}-"
@@ -197,59 +232,55 @@ def land_lines(
     result.duplicates_in_lake = con.execute("SELECT count(*) FROM lake_dups").fetchone()[0]
     result.landed = fresh - result.duplicates_in_lake
 
-    with lake.scratch(batch_id) as scratch:
-        if result.landed:
-            landed = write_partitions(
-                con,
-                lake,
-                scratch,
-                prefix,
-                batch_id,
-                f"{keep.replace('WHERE', 'ANTI JOIN lake_dups AS d ON c.id = d.id WHERE')}",
-                {p for p in partitions if p in existing},
-            )
-            result.partitions = [[p.event_type, p.date, p.hour] for p in landed]
-        if bad:
-            q_path = scratch / "quarantine.parquet"
-            con.execute(
-                f"""
-                COPY (
-                    SELECT source, position, raw, reason, ? AS batch_id,
-                           now()::TIMESTAMP AS quarantined_at
-                    FROM classified WHERE reason IS NOT NULL ORDER BY source, position
-                ) TO '{q_path}' (FORMAT parquet, COMPRESSION zstd)
-                """,
-                [batch_id],
-            )
-            lake.publish(q_path, quarantine_rel(batch_id))
-    result.seconds = round(time.perf_counter() - started, 3)
-    result.committed_at = datetime.now(UTC).isoformat()
-    lake.write_json(batch_rel(batch_id), result.record())
+    prepared = Prepared(result=result, started=started, scratch=lake.new_scratch(batch_id))
+    if result.landed:
+        prepared.table, prepared.runs = fetch_sorted(
+            con,
+            batch_id,
+            f"{keep.replace('WHERE', 'ANTI JOIN lake_dups AS d ON c.id = d.id WHERE')}",
+        )
+        result.partitions = [[p.event_type, p.date, p.hour] for p, _ in prepared.runs]
+        prepared.new_partitions = {p for p, _ in prepared.runs if p not in existing}
+    if bad:
+        prepared.quarantine_file = prepared.scratch / "quarantine.parquet"
+        con.execute(
+            f"""
+            COPY (
+                SELECT source, position, raw, reason, ? AS batch_id,
+                       now()::TIMESTAMP AS quarantined_at
+                FROM classified WHERE reason IS NOT NULL ORDER BY source, position
+            ) TO '{prepared.quarantine_file}' (FORMAT parquet, COMPRESSION zstd)
+            """,
+            [batch_id],
+        )
     for table in ("classified", "batch_losers", "lake_dups"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    return prepared
+
+
+def publish(lake: Lake, prepared: Prepared) -> BatchResult:
+    """Steps 4-6: write and publish the partition files and the quarantine file, then the
+    commit record. Needs no DuckDB connection (a pipelined caller runs it in a thread)."""
+    result = prepared.result
+    try:
+        if prepared.table is not None:
+            write_partitions(lake, prepared)
+        if prepared.quarantine_file is not None:
+            lake.publish(prepared.quarantine_file, quarantine_rel(result.batch_id))
+    finally:
+        lake.drop_scratch(prepared.scratch)
+    prepared.table = None
+    result.seconds = round(time.perf_counter() - prepared.started, 3)
+    result.committed_at = datetime.now(UTC).isoformat()
+    lake.write_json(batch_rel(result.batch_id), result.record())
     return result
 
 
-def write_partitions(
-    con: duckdb.DuckDBPyConnection,
-    lake: Lake,
-    scratch: Path,
-    prefix: str,
-    batch_id: str,
-    rows: str,
-    existing: set[Partition],
-) -> list[Partition]:
-    """Write the rows of ``rows`` (a FROM … WHERE clause over ``classified AS c``) as one
-    Parquet file per partition, sorted by id, publish them and return the partitions.
-
-    DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
-    at a few thousand partitions per batch (300 types x a day of hours); here the rows come
-    back sorted by partition in one Arrow table and each partition is a zero-copy slice
-    written by pyarrow (a loop per partition, not per row). On a local lake files are written
-    in place as ``*.parquet.tmp`` (invisible to ``*.parquet`` globs), flushed with one
-    ``sync``, then renamed; on S3 they are written to local scratch and uploaded (an object
-    appears only once complete). Folders are created only for partitions new to the lake.
-    """
+def fetch_sorted(
+    con: duckdb.DuckDBPyConnection, batch_id: str, rows: str
+) -> tuple[pa.Table, list[tuple[Partition, int]]]:
+    """The rows of ``rows`` (a FROM … WHERE clause over ``classified AS c``) as one Arrow
+    table in the lake's schema, sorted by partition and id, and the row count per partition."""
     table = con.execute(
         f"""
         SELECT c.id::VARCHAR AS id, c.type, c.created_at, c.service, c.user_id,
@@ -260,38 +291,53 @@ def write_partitions(
         """,
         [batch_id],
     ).fetch_arrow_table()
-    # The table is sorted by partition: each partition is one run of the key "type/date/hour"
-    # ('/' is not allowed in a type name).
+    # Sorted by partition: each partition is one run of the key "type/date/hour" ('/' is not
+    # allowed in a type name).
     key = pc.binary_join_element_wise(
         table["type"].combine_chunks(),
         table["date_"].combine_chunks(),
         table["hour_"].combine_chunks(),
         "/",
     )
-    runs = pc.run_end_encode(key)
-    bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
-    table = table.drop_columns(["date_", "hour_"]).cast(LAKE_SCHEMA)
+    encoded = pc.run_end_encode(key)
+    runs: list[tuple[Partition, int]] = []
+    offset = 0
+    for value, end in zip(encoded.values.to_pylist(), encoded.run_ends.to_pylist(), strict=True):
+        runs.append((Partition(*value.split("/")), end - offset))
+        offset = end
+    return table.drop_columns(["date_", "hour_"]).cast(LAKE_SCHEMA), runs
+
+
+def write_partitions(lake: Lake, prepared: Prepared) -> int:
+    """Write ``prepared.table`` as one Parquet file per partition and publish them.
+
+    DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
+    at a few thousand partitions per batch (300 types x a day of hours); here each partition
+    is a zero-copy slice of the sorted table written by pyarrow (a loop per partition, not per
+    row). On a local lake files are written in place as ``*.parquet.tmp`` (invisible to
+    ``*.parquet`` globs), flushed with one ``sync``, then renamed; on S3 they are written to
+    local scratch and uploaded (an object appears only once complete). Folders are created
+    only for partitions new to the lake.
+    """
+    assert prepared.table is not None
+    prefix = f"part-{prepared.result.batch_id}-"
     written: list[tuple[Path, str]] = []
-    partitions: list[Partition] = []
     suffix = "" if lake.is_s3 else ".tmp"
     offset = 0
-    for value, end in bounds:
-        partition = Partition(*value.split("/"))
-        n = end - offset
+    for partition, n in prepared.runs:
         rel = f"{partition.rel}/{prefix}0.parquet"
-        local = (scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
+        local = (prepared.scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
         local = local.with_name(local.name + suffix)
-        if lake.is_s3 or partition not in existing:
+        if lake.is_s3 or partition in prepared.new_partitions:
             os.makedirs(local.parent, exist_ok=True)
         # Statistics only where they prune (id lookups, time ranges): the rest is overhead.
         pq.write_table(
-            table.slice(offset, n),
+            prepared.table.slice(offset, n),
             local,
             compression="zstd",
             write_statistics=["id", "created_at"],
         )
         written.append((local, rel))
-        partitions.append(partition)
         offset += n
     if lake.is_s3:
         lake.upload(written)
@@ -299,7 +345,7 @@ def write_partitions(
         os.sync()
         for local, _ in written:
             os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
-    return partitions
+    return len(written)
 
 
 def read_events(lake: Lake, con: duckdb.DuckDBPyConnection, files: list[str] | None = None) -> str:
