@@ -233,26 +233,30 @@ def prepare(
     result.landed = fresh - result.duplicates_in_lake
 
     prepared = Prepared(result=result, started=started, scratch=lake.new_scratch(batch_id))
-    if result.landed:
-        prepared.table, prepared.runs = fetch_sorted(
-            con,
-            batch_id,
-            f"{keep.replace('WHERE', 'ANTI JOIN lake_dups AS d ON c.id = d.id WHERE')}",
-        )
-        result.partitions = [[p.event_type, p.date, p.hour] for p, _ in prepared.runs]
-        prepared.new_partitions = {p for p, _ in prepared.runs if p not in existing}
-    if bad:
-        prepared.quarantine_file = prepared.scratch / "quarantine.parquet"
-        con.execute(
-            f"""
-            COPY (
-                SELECT source, position, raw, reason, ? AS batch_id,
-                       now()::TIMESTAMP AS quarantined_at
-                FROM classified WHERE reason IS NOT NULL ORDER BY source, position
-            ) TO '{prepared.quarantine_file}' (FORMAT parquet, COMPRESSION zstd)
-            """,
-            [batch_id],
-        )
+    try:
+        if result.landed:
+            prepared.table, prepared.runs = fetch_sorted(
+                con,
+                batch_id,
+                f"{keep.replace('WHERE', 'ANTI JOIN lake_dups AS d ON c.id = d.id WHERE')}",
+            )
+            result.partitions = [[p.event_type, p.date, p.hour] for p, _ in prepared.runs]
+            prepared.new_partitions = {p for p, _ in prepared.runs if p not in existing}
+        if bad:
+            prepared.quarantine_file = prepared.scratch / "quarantine.parquet"
+            con.execute(
+                f"""
+                COPY (
+                    SELECT source, position, raw, reason, ? AS batch_id,
+                           now()::TIMESTAMP AS quarantined_at
+                    FROM classified WHERE reason IS NOT NULL ORDER BY source, position
+                ) TO '{prepared.quarantine_file}' (FORMAT parquet, COMPRESSION zstd)
+                """,
+                [batch_id],
+            )
+    except BaseException:
+        lake.drop_scratch(prepared.scratch)
+        raise
     for table in ("classified", "batch_losers", "lake_dups"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return prepared
