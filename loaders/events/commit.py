@@ -3,11 +3,14 @@
 The lake's own Parquet files are the id index: an event id is "seen" when a committed file of
 its partition ``(type, date, hour)`` holds it. For a batch:
 
-1. validate every line (:mod:`validation`) into a temp table;
-2. drop ids repeated inside the batch (first by content order wins, deterministically);
-3. list the files of the partitions the batch touches and anti-join their ids: what is left
-   is new (ids already landed count as duplicates);
-4. write the new rows, sorted by partition and id, to local scratch, one file per partition
+1. validate every line (:mod:`validation`) into a temp table ``classified`` (parsed fields and
+   partition values; the raw text only for invalid lines);
+2. find the ids repeated inside the batch (a hash aggregate) and, for those only, the row ids
+   of the copies that lose (first by content order wins, deterministically);
+3. list the files of the partitions the batch touches and find which of the batch's ids they
+   already hold (counted as duplicates); both drop-sets are small, so the batch's rows are
+   copied only once, into the Arrow table that is written;
+4. write the new rows, sorted by partition and id, one file per partition
    (``part-<batch>-<n>.parquet``), and the quarantined lines to ``quarantine/<batch>.parquet``;
 5. publish each file in one step (rename, or one S3 PUT);
 6. write the commit record ``_batches/<batch>.json`` last.
@@ -26,21 +29,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from loaders.events.lake import HIVE_TYPES, Lake, Partition
 from loaders.events.validation import CLASSIFY_SQL
 
-EVENT_COLUMNS = (
-    "id::VARCHAR AS id, type, created_at, service, user_id, attributes::VARCHAR AS attributes, "
-    "meta::VARCHAR AS meta, batch_id, source, position"
-)
 # The columns of every lake file (the partition columns live in the path). ``attributes`` and
 # ``meta`` are the JSON objects as text: lossless for every one of the hundreds of types, and
 # one stable file schema; ``user_id`` and ``service`` are promoted because KPIs use them.
@@ -106,6 +107,19 @@ def _sql_list(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
+@dataclass
+class Prepared:
+    """A batch validated, de-duplicated and held in memory, ready for :func:`publish`."""
+
+    result: BatchResult
+    started: float
+    scratch: Path
+    table: pa.Table | None = None  # the new rows, sorted by partition and id
+    runs: list[tuple[Partition, int]] = field(default_factory=list)  # rows per partition
+    new_partitions: set[Partition] = field(default_factory=set)  # without a folder yet
+    quarantine_file: Path | None = None
+
+
 def land_lines(
     con: duckdb.DuckDBPyConnection,
     lake: Lake,
@@ -119,6 +133,25 @@ def land_lines(
 
     ``hour``: land only valid events of that UTC hour (a backfill of one hour partition);
     ``quarantine=False`` leaves invalid lines to the batch that owns their file.
+    """
+    return publish(lake, prepare(con, lake, batch_id, kind, inputs, hour, quarantine))
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    batch_id: str,
+    kind: str,
+    inputs: list[dict] | None = None,
+    hour: datetime | None = None,
+    quarantine: bool = True,
+    before_lake: Callable[[], None] | None = None,
+) -> Prepared:
+    """Steps 1-3 (and the quarantine file in scratch): everything but publication.
+
+    ``before_lake`` is called after validation and in-batch de-duplication and before the lake
+    is looked at: a pipelined caller waits there for the previous batch to be published, so
+    this batch's duplicate check sees it (validation overlaps the previous batch's writes).
     """
     started = time.perf_counter()
     result = BatchResult(batch_id=batch_id, kind=kind, inputs=inputs or [])
@@ -141,31 +174,43 @@ def land_lines(
         result.out_of_scope += bad
         bad = 0
     result.quarantined = bad
+    valid_in_scope = result.read - bad - result.out_of_scope
 
+    # The rows to drop are few, so they are found as small sets of row ids and ids, and the
+    # batch's rows are copied once, when they are written (no intermediate copies of the batch).
     # In-batch duplicates: one row per id; among differing copies the smallest content wins,
-    # so a file replay and a stream replay of the same lines choose the same row.
+    # so a file replay and a stream replay of the same lines choose the same row. Only the
+    # ids that occur more than once (a hash aggregate) go through the window.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE fresh AS
-        SELECT *, type AS event_type, strftime(created_at, '%Y-%m-%d') AS date,
-               strftime(created_at, '%H') AS hour
+        CREATE OR REPLACE TEMP TABLE batch_losers AS
+        SELECT rowid AS rid
         FROM classified
         WHERE reason IS NULL AND ({scope})
+          AND id IN (
+              SELECT id FROM classified WHERE reason IS NULL AND ({scope})
+              GROUP BY id HAVING count(*) > 1
+          )
         QUALIFY row_number() OVER (
             PARTITION BY id ORDER BY created_at, type, attributes::VARCHAR, meta::VARCHAR
-        ) = 1
+        ) > 1
         """
     )
-    fresh = con.execute("SELECT count(*) FROM fresh").fetchone()[0]
-    valid_in_scope = result.read - bad - result.out_of_scope
-    result.duplicates_in_batch = valid_in_scope - fresh
+    result.duplicates_in_batch = con.execute("SELECT count(*) FROM batch_losers").fetchone()[0]
+    fresh = valid_in_scope - result.duplicates_in_batch
+    keep = f"""
+        FROM classified AS c ANTI JOIN batch_losers AS l ON c.rowid = l.rid
+        WHERE c.reason IS NULL AND ({scope})
+    """
     partitions = [
         Partition(*row)
         for row in con.execute(
-            "SELECT DISTINCT event_type, date, hour FROM fresh ORDER BY ALL"
+            f"SELECT DISTINCT c.type, c.date, c.hour {keep} ORDER BY ALL"
         ).fetchall()
     ]
 
+    if before_lake is not None:
+        before_lake()
     # Recovery: files a crashed attempt of this same batch published are removed first.
     existing = lake.partition_files(partitions)
     prefix = f"part-{batch_id}-"
@@ -174,83 +219,124 @@ def land_lines(
         lake.delete_uris(stale)
     others = [f.uri for files in existing.values() for f in files if not f.name.startswith(prefix)]
 
+    # In-lake duplicates: the batch's ids that a committed file of their partition holds.
+    con.execute("CREATE OR REPLACE TEMP TABLE lake_dups (id UUID)")
     if others:
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE new_rows AS
-            SELECT * FROM fresh
-            ANTI JOIN (SELECT id::UUID AS id FROM read_parquet({_sql_list(others)})) AS seen USING (id)
+            INSERT INTO lake_dups
+            SELECT DISTINCT c.id {keep}
+              AND c.id IN (SELECT id::UUID FROM read_parquet({_sql_list(others)}))
             """
         )
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE new_rows AS SELECT * FROM fresh")
-    result.landed = con.execute("SELECT count(*) FROM new_rows").fetchone()[0]
-    result.duplicates_in_lake = fresh - result.landed
-    landed_partitions = con.execute(
-        "SELECT DISTINCT event_type, date, hour FROM new_rows ORDER BY ALL"
-    ).fetchall()
-    result.partitions = [list(p) for p in landed_partitions]
+    result.duplicates_in_lake = con.execute("SELECT count(*) FROM lake_dups").fetchone()[0]
+    result.landed = fresh - result.duplicates_in_lake
 
-    with lake.scratch(batch_id) as scratch:
+    prepared = Prepared(result=result, started=started, scratch=lake.new_scratch(batch_id))
+    try:
         if result.landed:
-            write_partitions(con, lake, scratch, prefix, batch_id)
+            prepared.table, prepared.runs = fetch_sorted(
+                con,
+                batch_id,
+                f"{keep.replace('WHERE', 'ANTI JOIN lake_dups AS d ON c.id = d.id WHERE')}",
+            )
+            result.partitions = [[p.event_type, p.date, p.hour] for p, _ in prepared.runs]
+            prepared.new_partitions = {p for p, _ in prepared.runs if p not in existing}
         if bad:
-            q_path = scratch / "quarantine.parquet"
+            prepared.quarantine_file = prepared.scratch / "quarantine.parquet"
             con.execute(
                 f"""
                 COPY (
                     SELECT source, position, raw, reason, ? AS batch_id,
                            now()::TIMESTAMP AS quarantined_at
                     FROM classified WHERE reason IS NOT NULL ORDER BY source, position
-                ) TO '{q_path}' (FORMAT parquet, COMPRESSION zstd)
+                ) TO '{prepared.quarantine_file}' (FORMAT parquet, COMPRESSION zstd)
                 """,
                 [batch_id],
             )
-            lake.publish(q_path, quarantine_rel(batch_id))
-    result.seconds = round(time.perf_counter() - started, 3)
-    result.committed_at = datetime.now(UTC).isoformat()
-    lake.write_json(batch_rel(batch_id), result.record())
-    for table in ("classified", "fresh", "new_rows"):
+    except BaseException:
+        lake.drop_scratch(prepared.scratch)
+        raise
+    for table in ("classified", "batch_losers", "lake_dups"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    return prepared
+
+
+def publish(lake: Lake, prepared: Prepared) -> BatchResult:
+    """Steps 4-6: write and publish the partition files and the quarantine file, then the
+    commit record. Needs no DuckDB connection (a pipelined caller runs it in a thread)."""
+    result = prepared.result
+    try:
+        if prepared.table is not None:
+            write_partitions(lake, prepared)
+        if prepared.quarantine_file is not None:
+            lake.publish(prepared.quarantine_file, quarantine_rel(result.batch_id))
+    finally:
+        lake.drop_scratch(prepared.scratch)
+    prepared.table = None
+    result.seconds = round(time.perf_counter() - prepared.started, 3)
+    result.committed_at = datetime.now(UTC).isoformat()
+    lake.write_json(batch_rel(result.batch_id), result.record())
     return result
 
 
-def write_partitions(
-    con: duckdb.DuckDBPyConnection, lake: Lake, scratch: Path, prefix: str, batch_id: str
-) -> int:
-    """Write ``new_rows`` as one Parquet file per partition, sorted by id, and publish them.
-
-    DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
-    at a few thousand partitions per batch (300 types x a day of hours); here the table comes
-    back sorted by partition and each partition is a zero-copy slice written by pyarrow (a
-    loop per partition, not per row; measured 1.6 ms per file vs 2.3-2.8 ms for Arrow's
-    dataset writer). On a local
-    lake files are written in place as ``*.parquet.tmp`` (invisible to ``*.parquet`` globs),
-    flushed with one ``sync``, then renamed; on S3 they are written to local scratch and
-    uploaded (an object appears only once complete).
-    """
+def fetch_sorted(
+    con: duckdb.DuckDBPyConnection, batch_id: str, rows: str
+) -> tuple[pa.Table, list[tuple[Partition, int]]]:
+    """The rows of ``rows`` (a FROM … WHERE clause over ``classified AS c``) as one Arrow
+    table in the lake's schema, sorted by partition and id, and the row count per partition."""
     table = con.execute(
         f"""
-        SELECT {EVENT_COLUMNS.replace("batch_id", "? AS batch_id")}
-        FROM new_rows ORDER BY event_type, date, hour, id
+        SELECT c.id::VARCHAR AS id, c.type, c.created_at, c.service, c.user_id,
+               c.attributes::VARCHAR AS attributes, c.meta::VARCHAR AS meta,
+               ? AS batch_id, c.source, c.position, c.date AS date_, c.hour AS hour_
+        {rows}
+        ORDER BY c.type, c.date, c.hour, c.id
         """,
         [batch_id],
     ).fetch_arrow_table()
-    table = table.cast(LAKE_SCHEMA)
-    bounds = con.execute(
-        "SELECT event_type, date, hour, count(*) FROM new_rows GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
+    # Sorted by partition: each partition is one run of the key "type/date/hour" ('/' is not
+    # allowed in a type name).
+    key = pc.binary_join_element_wise(
+        table["type"].combine_chunks(),
+        table["date_"].combine_chunks(),
+        table["hour_"].combine_chunks(),
+        "/",
+    )
+    encoded = pc.run_end_encode(key)
+    runs: list[tuple[Partition, int]] = []
+    offset = 0
+    for value, end in zip(encoded.values.to_pylist(), encoded.run_ends.to_pylist(), strict=True):
+        runs.append((Partition(*value.split("/")), end - offset))
+        offset = end
+    return table.drop_columns(["date_", "hour_"]).cast(LAKE_SCHEMA), runs
+
+
+def write_partitions(lake: Lake, prepared: Prepared) -> int:
+    """Write ``prepared.table`` as one Parquet file per partition and publish them.
+
+    DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
+    at a few thousand partitions per batch (300 types x a day of hours); here each partition
+    is a zero-copy slice of the sorted table written by pyarrow (a loop per partition, not per
+    row). On a local lake files are written in place as ``*.parquet.tmp`` (invisible to
+    ``*.parquet`` globs), flushed with one ``sync``, then renamed; on S3 they are written to
+    local scratch and uploaded (an object appears only once complete). Folders are created
+    only for partitions new to the lake.
+    """
+    assert prepared.table is not None
+    prefix = f"part-{prepared.result.batch_id}-"
     written: list[tuple[Path, str]] = []
     suffix = "" if lake.is_s3 else ".tmp"
     offset = 0
-    for event_type, date, hour, n in bounds:
-        rel = f"{Partition(event_type, date, hour).rel}/{prefix}0.parquet"
-        local = (scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
+    for partition, n in prepared.runs:
+        rel = f"{partition.rel}/{prefix}0.parquet"
+        local = (prepared.scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
         local = local.with_name(local.name + suffix)
-        local.parent.mkdir(parents=True, exist_ok=True)
+        if lake.is_s3 or partition in prepared.new_partitions:
+            os.makedirs(local.parent, exist_ok=True)
         # Statistics only where they prune (id lookups, time ranges): the rest is overhead.
         pq.write_table(
-            table.slice(offset, n),
+            prepared.table.slice(offset, n),
             local,
             compression="zstd",
             write_statistics=["id", "created_at"],

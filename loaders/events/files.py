@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 
 from loaders.events import config
-from loaders.events.commit import BatchResult, batch_rel, land_lines
+from loaders.events.commit import BatchResult, batch_rel, land_lines, prepare, publish
 from loaders.events.lake import Lake, lake_lock
 from loaders.incremental_files import LandedFile, Landing
 
@@ -141,18 +142,33 @@ def land_files(
         load.pending = len(pending)
         con = lake.connect()
         try:
-            for files in iter_batches(pending, max_bytes):
-                batch_id = file_batch_id(files)
-                if lake.exists(batch_rel(batch_id)):  # committed by a run that died after it
-                    load.batches.append(
-                        BatchResult(**_result_fields(lake.read_json(batch_rel(batch_id))))
+            # Pipelined: batch n+1 is read and validated while a writer thread publishes
+            # batch n; it waits for that publication before looking at the lake.
+            with ThreadPoolExecutor(1, thread_name_prefix="events-publish") as writer:
+                in_flight: list[Future[BatchResult]] = []
+
+                def wait_for_writer() -> None:
+                    while in_flight:
+                        load.batches.append(in_flight.pop(0).result())
+
+                for files in iter_batches(pending, max_bytes):
+                    batch_id = file_batch_id(files)
+                    if lake.exists(batch_rel(batch_id)):  # committed by a run that died after
+                        wait_for_writer()
+                        load.batches.append(
+                            BatchResult(**_result_fields(lake.read_json(batch_rel(batch_id))))
+                        )
+                        continue
+                    read_lines(con, files)
+                    inputs = [
+                        {"path": f.path, "fingerprint": f.fingerprint, "size": f.size}
+                        for f in files
+                    ]
+                    prepared = prepare(
+                        con, lake, batch_id, "files", inputs, before_lake=wait_for_writer
                     )
-                    continue
-                read_lines(con, files)
-                inputs = [
-                    {"path": f.path, "fingerprint": f.fingerprint, "size": f.size} for f in files
-                ]
-                load.batches.append(land_lines(con, lake, batch_id, "files", inputs))
+                    in_flight.append(writer.submit(publish, lake, prepared))
+                wait_for_writer()
             touched = {tuple(p) for b in load.batches for p in b.partitions}
             compact(lake, con, sorted(touched))
         finally:

@@ -205,22 +205,28 @@ class Lake:
         return self.fs.exists(self._path(rel))
 
     # ------------------------------------------------------------------------ writing
-    @contextmanager
-    def scratch(self, name: str) -> Iterator[Path]:
+    def new_scratch(self, name: str) -> Path:
         """A local folder to write a batch's files into before they are published. For a local
         lake it sits inside the lake (same file system: publication is a rename)."""
         if self.is_s3:
-            folder = Path(
-                tempfile.mkdtemp(prefix=f"events-{name}-", dir=settings.data_dir() / "tmp")
-            )
-        else:
-            folder = Path(self._path(f"_staging/{name}"))
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
+            return Path(tempfile.mkdtemp(prefix=f"events-{name}-", dir=settings.data_dir() / "tmp"))
+        folder = Path(self._path(f"_staging/{name}"))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    @staticmethod
+    def drop_scratch(folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    @contextmanager
+    def scratch(self, name: str) -> Iterator[Path]:
+        """:meth:`new_scratch`, removed on exit."""
+        folder = self.new_scratch(name)
         try:
             yield folder
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            self.drop_scratch(folder)
 
     def publish(self, local: Path, rel: str) -> str:
         """Make a finished local file visible at ``rel`` in one step; returns its URI."""

@@ -297,3 +297,29 @@ def test_random_ids_are_case_insensitive(events_env):
     write_lines(events_env["landing"], "0001.json", [event(id_=u), event(id_=u.upper())])
     (b,) = land().batches
     assert (b.landed, b.duplicates_in_batch) == (1, 1)
+
+
+def test_pipelined_batches_see_the_batch_published_before_them(events_env, monkeypatch):
+    """One run, several batches: batch n+1 is validated while batch n is being written, but
+    its duplicate check waits for batch n's publication, so an id shared by both lands once."""
+    landing = events_env["landing"]
+    shared = [event("a", T0 + i, user=f"s{i}") for i in range(20)]
+    for n in range(4):
+        own = [event("a", T0 + 1000 * n + i, user=f"o{n}") for i in range(5)]
+        write_lines(landing, f"{n:04d}.json", [*shared, *own])
+    slow_publish = commit.publish
+
+    def publish_slowly(lake, prepared):  # widen the window in which batches overlap
+        import time
+
+        time.sleep(0.3)
+        return slow_publish(lake, prepared)
+
+    monkeypatch.setattr(files, "publish", publish_slowly)
+    load = files.land_files(max_bytes=1)  # one file per batch
+    assert [b.landed for b in load.batches] == [25, 5, 5, 5]
+    assert [b.duplicates_in_lake for b in load.batches] == [0, 20, 20, 20]
+    rows = lake_rows(events_env["lake"])
+    assert len(rows) == len({r[0] for r in rows}) == 40
+    assert rows == expected_rows(read_raw_lines(landing))
+    assert check().passed
