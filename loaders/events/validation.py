@@ -34,9 +34,11 @@ from loaders.events.config import (
     UUID_PATTERN,
 )
 
+# JSON's insignificant whitespace: space, tab, line feed, carriage return.
+_JSON_SPACE = "' ' || chr(9) || chr(10) || chr(13)"
 _FAST_OK = f"""coalesce(
             utf8_ok
-            AND starts_with(ltrim(raw), '{{')
+            AND starts_with(ltrim(raw, {_JSON_SPACE}), '{{')
             AND regexp_full_match(f[1]::VARCHAR, '"{UUID_PATTERN}"')
             AND regexp_full_match(f[2]::VARCHAR, '"{TYPE_NAME_PATTERN}"')
             AND starts_with(f[3]::VARCHAR, '{{')
@@ -81,7 +83,7 @@ fast AS (
 ),
 typed AS (
     SELECT source, position, raw, utf8_ok, f IS NOT NULL AS is_json,
-        f IS NOT NULL AND starts_with(ltrim(raw), '{{') AS is_object,
+        f IS NOT NULL AND starts_with(ltrim(raw, {_JSON_SPACE}), '{{') AS is_object,
         json_type(f[1]) AS id_type, f[1] ->> '$' AS id_value,
         json_type(f[2]) AS type_type, f[2] ->> '$' AS type_value,
         json_type(f[3]) AS attributes_type, f[3] AS attributes,
@@ -95,7 +97,7 @@ slow AS (
     SELECT *,
         CASE
             WHEN NOT utf8_ok THEN 'line is not valid UTF-8'
-            WHEN raw IS NULL OR trim(raw) = '' THEN 'line is empty'
+            WHEN raw IS NULL OR trim(raw, {_JSON_SPACE}) = '' THEN 'line is empty'
             WHEN NOT is_json THEN 'line is not valid JSON'
             WHEN NOT is_object THEN 'line is not a JSON object'
             WHEN id_type IS NULL OR id_type = 'NULL' THEN 'missing field: data.id'

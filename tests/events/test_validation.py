@@ -29,6 +29,8 @@ def tricky_lines() -> list[bytes]:
     return [
         raw_good,
         b"   " + raw_good,  # leading spaces
+        b"\t " + raw_good,  # leading tab (JSON whitespace)
+        b" \t ",  # whitespace only: empty
         raw_good.replace(u.encode(), u.upper().encode()),  # upper-case UUID
         raw_good.replace(u[:1].encode(), b"\\u00" + u[:1].encode().hex().encode(), 1),  # escaped
         raw_good.replace(b"product_viewed", b"product\\u005fviewed"),  # escaped type
