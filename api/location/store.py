@@ -21,10 +21,11 @@ one can only be a re-send of an already accepted (and possibly cleaned up) point
 bounds how far out of order points may arrive and still be accepted (retries, concurrent
 uploads from one phone, the repeated hour of a DST fall-back: all well within 6 h).
 
-Every write transaction first increments the one ``location_state`` row, which serialises
-writers (across processes too): ``seq`` then grows in commit order, so a reader that saw
-``seq = n`` has seen every change ≤ n, and the watermark check cannot race. Throughput comes
-from group commit (committer.py): one transaction carries many requests' points.
+Every write transaction first locks the one ``location_state`` row (and advances its ``seq``
+before committing), which serialises writers (across processes too): ``seq`` then grows in
+commit order, so a reader that saw ``seq = n`` has seen every change ≤ n, and the watermark
+check cannot race. Throughput comes from group commit (committer.py): one transaction carries
+many requests' points.
 """
 
 from __future__ import annotations
@@ -169,72 +170,6 @@ class Store(ABC):
 
 # ----------------------------------------------------------------------------- PostgreSQL
 
-# One statement per batch: the points travel as one JSON array (numbers parse to NUMERIC
-# exactly), in-batch repeats keep the first submitted (lowest ord), points W behind their
-# user's newest are dropped, the primary key decides the rest (ON CONFLICT DO NOTHING, which
-# also waits for a concurrent transaction inserting the same key), and the minutes, the
-# watermarks and the counters are updated from exactly the rows that were inserted.
-BATCH_SQL = """
-WITH incoming AS (
-    SELECT * FROM json_to_recordset(%(rows)s::json) AS r (
-        ord int, user_id text, ts_local timestamp, ts_utc timestamp, time_zone text,
-        lat numeric, long numeric, accuracy numeric, speed numeric
-    )
-),
-firsts AS (
-    SELECT DISTINCT ON (user_id, ts_local) * FROM incoming ORDER BY user_id, ts_local, ord
-),
-candidates AS (
-    SELECT f.* FROM firsts AS f LEFT JOIN location_users AS u ON u.user_id = f.user_id
-    WHERE u.max_ts_utc IS NULL OR f.ts_utc >= u.max_ts_utc - make_interval(secs => %(window)s)
-),
-inserted AS (
-    INSERT INTO location_points (user_id, ts_local, ts_utc)
-    SELECT user_id, ts_local, ts_utc FROM candidates ORDER BY ord
-    ON CONFLICT DO NOTHING
-    RETURNING user_id, ts_local
-),
-accepted AS (
-    SELECT c.* FROM candidates AS c
-    INNER JOIN inserted AS i ON i.user_id = c.user_id AND i.ts_local = c.ts_local
-),
-minutes AS (
-    INSERT INTO location_minutes AS m (
-        user_id, minute_utc, minute_local, time_zone,
-        sum_lat, sum_long, sum_accuracy, sum_speed, points, seq
-    )
-    SELECT
-        user_id,
-        date_trunc('minute', ts_utc),
-        (array_agg(date_trunc('minute', ts_local) ORDER BY ord))[1],
-        (array_agg(time_zone ORDER BY ord))[1],
-        sum(lat), sum(long), sum(accuracy), sum(speed), count(*),
-        (SELECT s.seq FROM location_state AS s WHERE s.id = 1)
-    FROM accepted
-    GROUP BY user_id, date_trunc('minute', ts_utc)
-    ON CONFLICT (user_id, minute_utc) DO UPDATE SET
-        sum_lat = m.sum_lat + excluded.sum_lat,
-        sum_long = m.sum_long + excluded.sum_long,
-        sum_accuracy = m.sum_accuracy + excluded.sum_accuracy,
-        sum_speed = m.sum_speed + excluded.sum_speed,
-        points = m.points + excluded.points,
-        seq = excluded.seq,
-        updated_at = now()
-),
-users AS (
-    INSERT INTO location_users AS u (user_id, max_ts_utc)
-    SELECT user_id, max(ts_utc) FROM accepted GROUP BY user_id
-    ON CONFLICT (user_id) DO UPDATE SET max_ts_utc = greatest(u.max_ts_utc, excluded.max_ts_utc)
-),
-counters AS (
-    UPDATE location_state SET
-        accepted = accepted + (SELECT count(*) FROM accepted),
-        duplicates = duplicates + %(n)s - (SELECT count(*) FROM accepted)
-    WHERE id = 1
-)
-SELECT ord FROM accepted
-"""
-
 
 class PostgresStore(Store):
     dialect = "postgres"
@@ -264,13 +199,12 @@ class PostgresStore(Store):
                 for i, p in enumerate(points)
             ]
         ).decode()
-        # Pipelined: BEGIN, the lock, the batch and COMMIT go out together (one round trip).
-        # The server still runs them in order, so the batch statement's snapshot is taken
-        # after the lock on the state row is held and sees every earlier commit.
-        with self.con.pipeline(), self.con.transaction(), self.con.cursor() as cur:
-            cur.execute("UPDATE location_state SET seq = seq + 1 WHERE id = 1")
+        # One call, one round trip: the function (migration 2) is the whole transaction, and
+        # in autocommit mode the statement commits before the server's ReadyForQuery, which
+        # execute() waits for: when it returns, the batch is durable.
+        with self.con.cursor() as cur:
             cur.execute(
-                BATCH_SQL, {"rows": rows, "window": self.window, "n": len(points)}, prepare=True
+                "SELECT location_write_batch(%s::json, %s)", (rows, self.window), prepare=True
             )
             accepted = {row[0] for row in cur.fetchall()}
         return self._results(points, accepted)
