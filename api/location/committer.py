@@ -1,11 +1,15 @@
 """Group commit: many requests' points in one durable transaction.
 
-Each API worker process has one ``GroupCommitter`` with one store connection used by one
-writer thread. A request appends its point and awaits a future; the writer loop takes
-everything pending (up to ``LOCATION_MAX_BATCH``), writes it in one transaction, commits, and
-only then resolves the futures, so a 200 always follows a commit. While one transaction
-runs, the next batch fills up: under light load a request commits alone (~1 ms), under heavy
-load batches grow until the commit rate keeps up — no fixed linger timer to tune.
+Each API worker process has one ``GroupCommitter`` with one store connection. A request
+appends its point and awaits a future; the writer loop takes everything pending (up to
+``LOCATION_MAX_BATCH``), writes it in one transaction, commits, and only then resolves the
+futures, so a 200 always follows a commit. While one transaction runs, the next batch fills
+up: under light load a request commits alone (~1 ms), under heavy load batches grow until the
+commit rate keeps up — no fixed linger timer to tune.
+
+On PostgreSQL the loop drives an async connection on the event loop itself (one statement a
+batch, no thread hand-off); the embedded SQLite store blocks (fsync), so there a single
+writer thread runs the batch.
 """
 
 from __future__ import annotations
@@ -15,12 +19,50 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from api.location import settings
 from api.location.points import Point
-from api.location.store import Store, open_store
+from api.location.store import AsyncPostgresWriter, Store, open_store
 
 log = logging.getLogger("tributary.location")
 
 CLEANUP_EVERY_SECONDS = 60.0
+
+
+class _ThreadWriter:
+    """A blocking ``Store`` behind one thread (the embedded store)."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="location-writer")
+        self._store: Store | None = None
+
+    def _store_now(self) -> Store:
+        if self._store is None:
+            self._store = open_store()
+        return self._store
+
+    async def write_batch(self, points: list[Point]) -> list[bool]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, lambda: self._store_now().write_batch(points)
+        )
+
+    async def cleanup(self) -> int:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: self._store_now().cleanup())
+
+    async def close(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, store.close)
+
+
+async def _open_writer() -> AsyncPostgresWriter | _ThreadWriter:
+    url = settings.db_url()
+    if not url:
+        return _ThreadWriter()
+    # Migrations (and their lock) run once per process through the blocking store.
+    await asyncio.get_running_loop().run_in_executor(None, lambda: open_store(url).close())
+    return await AsyncPostgresWriter.connect(url)
 
 
 class GroupCommitter:
@@ -28,8 +70,7 @@ class GroupCommitter:
         self.max_batch = max_batch
         self._pending: list[tuple[Point, asyncio.Future[bool]]] = []
         self._wakeup = asyncio.Event()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="location-writer")
-        self._store: Store | None = None
+        self._writer: AsyncPostgresWriter | _ThreadWriter | None = None
         self._task: asyncio.Task | None = None
         self._last_cleanup = time.monotonic()
         self.batches = 0
@@ -43,20 +84,19 @@ class GroupCommitter:
         self._wakeup.set()
         return await future
 
-    def _write(self, points: list[Point]) -> list[bool]:
-        if self._store is None:
-            self._store = open_store()
-        results = self._store.write_batch(points)
+    async def _write(self, points: list[Point]) -> list[bool]:
+        if self._writer is None:
+            self._writer = await _open_writer()
+        results = await self._writer.write_batch(points)
         if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
             self._last_cleanup = time.monotonic()
             try:
-                self._store.cleanup()
+                await self._writer.cleanup()
             except Exception:
                 log.exception("location raw-key cleanup failed (retried later)")
         return results
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -64,12 +104,10 @@ class GroupCommitter:
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
                 try:
-                    results = await loop.run_in_executor(
-                        self._executor, self._write, [p for p, _ in batch]
-                    )
+                    results = await self._write([p for p, _ in batch])
                 except Exception as exc:
                     log.exception("location batch of %d points failed", len(batch))
-                    self._drop_connection()
+                    await self._drop_connection()
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
@@ -79,8 +117,11 @@ class GroupCommitter:
                     if not future.done():
                         future.set_result(accepted)
 
-    def _drop_connection(self) -> None:
+    async def _drop_connection(self) -> None:
         """After a failed transaction, reconnect on the next batch."""
-        store, self._store = self._store, None
-        if store is not None:
-            self._executor.submit(store.close)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                await writer.close()
+            except Exception:
+                log.exception("closing the location store connection failed")
