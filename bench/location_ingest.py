@@ -1,7 +1,7 @@
 """Sustained ``PUT /location`` throughput with durable acknowledgement, against a naive baseline.
 
 ``python -m bench.location_ingest [--store postgres|embedded|both] [--seconds 20] [--rate 5000]
-[--connections 64] [--paced-connections 128] [--workers 2]``
+[--connections 64] [--paced-connections 256] [--workers 2]``
 
 API (``uvicorn api.location.asgi:app --workers 2``, ``--app``/``--workers`` to change) and
 load client (``simulation.location.replay``: asyncio protocol, keep-alive, connections open
@@ -222,7 +222,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=5000.0)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--paced-connections", type=int, default=128)
+    parser.add_argument("--paced-connections", type=int, default=256)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument(
         "--app", default="api.location.asgi:app", help="the ASGI app uvicorn serves"
