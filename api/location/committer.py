@@ -4,8 +4,11 @@ Each API worker process has one ``GroupCommitter`` with one store connection. A 
 appends its point and awaits a future; the writer loop takes everything pending (up to
 ``LOCATION_MAX_BATCH``), writes it in one transaction, commits, and only then resolves the
 futures, so a 200 always follows a commit. While one transaction runs, the next batch fills
-up: under light load a request commits alone (~1 ms), under heavy load batches grow until the
-commit rate keeps up — no fixed linger timer to tune.
+up: under heavy load batches grow until the commit rate keeps up. A transaction starts at most
+every ``LOCATION_BATCH_INTERVAL_MS`` (5 ms) unless a full batch is waiting: at 5,000 points/s
+commits took ~1 ms and batches stayed at a few points, each paying the fixed cost of a
+transaction (~350 µs of PostgreSQL CPU); with the interval the CPU per point fell 15-40 %
+for ~2 ms more median latency. The first request after a quiet spell commits at once.
 
 On PostgreSQL the loop drives an async connection on the event loop itself (one statement a
 batch, no thread hand-off); the embedded SQLite store blocks (fsync), so there a single
@@ -66,8 +69,9 @@ async def _open_writer() -> AsyncPostgresWriter | _ThreadWriter:
 
 
 class GroupCommitter:
-    def __init__(self, max_batch: int) -> None:
+    def __init__(self, max_batch: int, min_interval: float = 0.0) -> None:
         self.max_batch = max_batch
+        self.min_interval = min_interval
         self._pending: list[tuple[Point, asyncio.Future[bool]]] = []
         self._wakeup = asyncio.Event()
         self._writer: AsyncPostgresWriter | _ThreadWriter | None = None
@@ -97,10 +101,15 @@ class GroupCommitter:
         return results
 
     async def _run(self) -> None:
+        started = 0.0
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._pending:
+                wait = started + self.min_interval - time.monotonic()
+                if wait > 0 and len(self._pending) < self.max_batch:
+                    await asyncio.sleep(wait)
+                started = time.monotonic()
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
                 try:
