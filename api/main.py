@@ -6,6 +6,10 @@ so it starts on an empty data dir and never waits for or blocks the pipeline.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -16,7 +20,18 @@ from tributary.serving import SnapshotMissing
 
 DOMAINS = ["gaming", "players", "commerce", "adreports"]
 
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    # Everything imported so far lives as long as the worker: move it out of the collector's
+    # reach. A full collection over it takes ~50 ms, a stall of every request in flight (it
+    # showed as the p99 of PUT /location); after freezing, collections scan only new objects.
+    gc.freeze()
+    yield
+
+
 app = FastAPI(
+    lifespan=lifespan,
     title="Tributary API",
     version="0.1.0",
     description="Serving layer of the Tributary warehouse. Errors share one shape: "

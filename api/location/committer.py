@@ -1,11 +1,18 @@
 """Group commit: many requests' points in one durable transaction.
 
-Each API worker process has one ``GroupCommitter`` with one store connection used by one
-writer thread. A request appends its point and awaits a future; the writer loop takes
-everything pending (up to ``LOCATION_MAX_BATCH``), writes it in one transaction, commits, and
-only then resolves the futures, so a 200 always follows a commit. While one transaction
-runs, the next batch fills up: under light load a request commits alone (~1 ms), under heavy
-load batches grow until the commit rate keeps up — no fixed linger timer to tune.
+Each API worker process has one ``GroupCommitter`` with one store connection. A request
+appends its point and awaits a future; the writer loop takes everything pending (up to
+``LOCATION_MAX_BATCH``), writes it in one transaction, commits, and only then resolves the
+futures, so a 200 always follows a commit. While one transaction runs, the next batch fills
+up: under heavy load batches grow until the commit rate keeps up. A transaction starts at most
+every ``LOCATION_BATCH_INTERVAL_MS`` (5 ms) unless a full batch is waiting: at 5,000 points/s
+commits took ~1 ms and batches stayed at a few points, each paying the fixed cost of a
+transaction (~350 µs of PostgreSQL CPU); with the interval the CPU per point fell 15-40 %
+for ~2 ms more median latency. The first request after a quiet spell commits at once.
+
+On PostgreSQL the loop drives an async connection on the event loop itself (one statement a
+batch, no thread hand-off); the embedded SQLite store blocks (fsync), so there a single
+writer thread runs the batch.
 """
 
 from __future__ import annotations
@@ -15,21 +22,59 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from api.location import settings
 from api.location.points import Point
-from api.location.store import Store, open_store
+from api.location.store import AsyncPostgresWriter, Store, open_store
 
 log = logging.getLogger("tributary.location")
 
 CLEANUP_EVERY_SECONDS = 60.0
 
 
-class GroupCommitter:
-    def __init__(self, max_batch: int) -> None:
-        self.max_batch = max_batch
-        self._pending: list[tuple[Point, asyncio.Future[bool]]] = []
-        self._wakeup = asyncio.Event()
+class _ThreadWriter:
+    """A blocking ``Store`` behind one thread (the embedded store)."""
+
+    def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="location-writer")
         self._store: Store | None = None
+
+    def _store_now(self) -> Store:
+        if self._store is None:
+            self._store = open_store()
+        return self._store
+
+    async def write_batch(self, points: list[Point]) -> list[bool]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, lambda: self._store_now().write_batch(points)
+        )
+
+    async def cleanup(self) -> int:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: self._store_now().cleanup())
+
+    async def close(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, store.close)
+
+
+async def _open_writer() -> AsyncPostgresWriter | _ThreadWriter:
+    url = settings.db_url()
+    if not url:
+        return _ThreadWriter()
+    # Migrations (and their lock) run once per process through the blocking store.
+    await asyncio.get_running_loop().run_in_executor(None, lambda: open_store(url).close())
+    return await AsyncPostgresWriter.connect(url)
+
+
+class GroupCommitter:
+    def __init__(self, max_batch: int, min_interval: float = 0.0) -> None:
+        self.max_batch = max_batch
+        self.min_interval = min_interval
+        self._pending: list[tuple[Point, asyncio.Future[bool]]] = []
+        self._wakeup = asyncio.Event()
+        self._writer: AsyncPostgresWriter | _ThreadWriter | None = None
         self._task: asyncio.Task | None = None
         self._last_cleanup = time.monotonic()
         self.batches = 0
@@ -43,33 +88,35 @@ class GroupCommitter:
         self._wakeup.set()
         return await future
 
-    def _write(self, points: list[Point]) -> list[bool]:
-        if self._store is None:
-            self._store = open_store()
-        results = self._store.write_batch(points)
+    async def _write(self, points: list[Point]) -> list[bool]:
+        if self._writer is None:
+            self._writer = await _open_writer()
+        results = await self._writer.write_batch(points)
         if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
             self._last_cleanup = time.monotonic()
             try:
-                self._store.cleanup()
+                await self._writer.cleanup()
             except Exception:
                 log.exception("location raw-key cleanup failed (retried later)")
         return results
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
+        started = 0.0
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._pending:
+                wait = started + self.min_interval - time.monotonic()
+                if wait > 0 and len(self._pending) < self.max_batch:
+                    await asyncio.sleep(wait)
+                started = time.monotonic()
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
                 try:
-                    results = await loop.run_in_executor(
-                        self._executor, self._write, [p for p, _ in batch]
-                    )
+                    results = await self._write([p for p, _ in batch])
                 except Exception as exc:
                     log.exception("location batch of %d points failed", len(batch))
-                    self._drop_connection()
+                    await self._drop_connection()
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
@@ -79,8 +126,11 @@ class GroupCommitter:
                     if not future.done():
                         future.set_result(accepted)
 
-    def _drop_connection(self) -> None:
+    async def _drop_connection(self) -> None:
         """After a failed transaction, reconnect on the next batch."""
-        store, self._store = self._store, None
-        if store is not None:
-            self._executor.submit(store.close)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                await writer.close()
+            except Exception:
+                log.exception("closing the location store connection failed")

@@ -101,6 +101,101 @@ MIGRATIONS: tuple[Migration, ...] = (
             "INSERT INTO location_state VALUES (1, 0, 0, 0)",
         ),
     ),
+    Migration(
+        2,
+        "write a batch in one call",
+        postgres=(
+            # The whole group-commit transaction as one server-side call, so the writer sends
+            # one statement (one round trip, no BEGIN/COMMIT messages) and PostgreSQL plans
+            # its statements once per connection. First the state row is locked (serialising
+            # writers: seq in commit order; the row is then written once, with the counters);
+            # a VOLATILE function takes a new snapshot for each statement, so the batch
+            # statement after the lock sees every commit before it.
+            # Then: in-batch repeats keep the first submitted (lowest ord), points more than
+            # p_window seconds behind their user's newest are dropped, the primary key decides
+            # the rest (ON CONFLICT DO NOTHING, which also waits for a concurrent transaction
+            # inserting the same key), and minutes, watermarks and counters are updated from
+            # exactly the rows inserted. The numbers travel as JSON: they parse to NUMERIC
+            # exactly. Returns the ord of every accepted point.
+            """CREATE FUNCTION location_write_batch(p_rows json, p_window double precision)
+            RETURNS SETOF integer LANGUAGE plpgsql VOLATILE AS $fn$
+            DECLARE
+                v_seq bigint;
+            BEGIN
+                SELECT s.seq + 1 INTO v_seq FROM location_state AS s WHERE s.id = 1 FOR UPDATE;
+                RETURN QUERY
+                WITH incoming AS (
+                    SELECT * FROM json_to_recordset(p_rows) AS r (
+                        ord int, user_id text, ts_local timestamp, ts_utc timestamp,
+                        time_zone text, lat numeric, long numeric, accuracy numeric,
+                        speed numeric
+                    )
+                ),
+                firsts AS (
+                    SELECT DISTINCT ON (i.user_id, i.ts_local) i.* FROM incoming AS i
+                    ORDER BY i.user_id, i.ts_local, i.ord
+                ),
+                candidates AS (
+                    SELECT f.* FROM firsts AS f
+                    LEFT JOIN location_users AS u ON u.user_id = f.user_id
+                    WHERE u.max_ts_utc IS NULL
+                       OR f.ts_utc >= u.max_ts_utc - make_interval(secs => p_window)
+                ),
+                inserted AS (
+                    INSERT INTO location_points (user_id, ts_local, ts_utc)
+                    SELECT c.user_id, c.ts_local, c.ts_utc FROM candidates AS c ORDER BY c.ord
+                    ON CONFLICT DO NOTHING
+                    RETURNING location_points.user_id, location_points.ts_local
+                ),
+                accepted AS (
+                    SELECT c.* FROM candidates AS c
+                    INNER JOIN inserted AS i
+                        ON i.user_id = c.user_id AND i.ts_local = c.ts_local
+                ),
+                minutes AS (
+                    INSERT INTO location_minutes AS m (
+                        user_id, minute_utc, minute_local, time_zone,
+                        sum_lat, sum_long, sum_accuracy, sum_speed, points, seq
+                    )
+                    SELECT
+                        a.user_id,
+                        date_trunc('minute', a.ts_utc),
+                        (array_agg(date_trunc('minute', a.ts_local) ORDER BY a.ord))[1],
+                        (array_agg(a.time_zone ORDER BY a.ord))[1],
+                        sum(a.lat), sum(a.long), sum(a.accuracy), sum(a.speed), count(*),
+                        v_seq
+                    FROM accepted AS a
+                    GROUP BY a.user_id, date_trunc('minute', a.ts_utc)
+                    ON CONFLICT (user_id, minute_utc) DO UPDATE SET
+                        sum_lat = m.sum_lat + excluded.sum_lat,
+                        sum_long = m.sum_long + excluded.sum_long,
+                        sum_accuracy = m.sum_accuracy + excluded.sum_accuracy,
+                        sum_speed = m.sum_speed + excluded.sum_speed,
+                        points = m.points + excluded.points,
+                        seq = excluded.seq,
+                        updated_at = now()
+                ),
+                users AS (
+                    INSERT INTO location_users AS u (user_id, max_ts_utc)
+                    SELECT a.user_id, max(a.ts_utc) FROM accepted AS a GROUP BY a.user_id
+                    ON CONFLICT (user_id) DO UPDATE
+                    SET max_ts_utc = greatest(u.max_ts_utc, excluded.max_ts_utc)
+                ),
+                counters AS (
+                    UPDATE location_state SET
+                        seq = v_seq,
+                        accepted = location_state.accepted + (SELECT count(*) FROM accepted),
+                        duplicates = location_state.duplicates
+                            + (SELECT count(*) FROM incoming)
+                            - (SELECT count(*) FROM accepted)
+                    WHERE id = 1
+                )
+                SELECT a.ord FROM accepted AS a;
+            END
+            $fn$""",
+        ),
+        sqlite=(),
+    ),
 )
 
 BOOKKEEPING = """CREATE TABLE IF NOT EXISTS location_schema_migrations (

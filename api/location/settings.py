@@ -43,3 +43,9 @@ def write_mode() -> str:
 def max_batch() -> int:
     """Most points one group-commit transaction takes."""
     return int(os.environ.get("LOCATION_MAX_BATCH", "2000"))
+
+
+def batch_interval_seconds() -> float:
+    """``LOCATION_BATCH_INTERVAL_MS`` (5): a worker's writer starts a transaction at most this
+    often, unless a full batch is waiting; the first request after a quiet spell is not held."""
+    return float(os.environ.get("LOCATION_BATCH_INTERVAL_MS", "5")) / 1000

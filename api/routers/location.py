@@ -69,7 +69,7 @@ class MinuteAverage(BaseModel):
 
 @cache
 def _committer() -> GroupCommitter:
-    return GroupCommitter(settings.max_batch())
+    return GroupCommitter(settings.max_batch(), settings.batch_interval_seconds())
 
 
 @cache
