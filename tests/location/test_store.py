@@ -4,6 +4,7 @@ more than the window behind their user's newest, whatever the interleaving."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import datetime, timedelta
 
@@ -42,23 +43,27 @@ def test_racing_writers_count_each_key_once(env):
     errors: list[BaseException] = []
     gate = threading.Barrier(writers)
 
-    def write(offset: int) -> None:
+    def write(offset: int, store) -> None:
         try:
-            with store_of(env) as store:
-                gate.wait()
-                for b in range(batches_each):
-                    # Every writer sends overlapping slices, repeats inside a batch included.
-                    start = (offset * 97 + b * 23) % len(points)
-                    batch = (points + points)[start : start + size]
-                    answers.append(store.write_batch(batch + batch[:5]))
+            gate.wait(timeout=60)
+            for b in range(batches_each):
+                # Every writer sends overlapping slices, repeats inside a batch included.
+                start = (offset * 97 + b * 23) % len(points)
+                batch = (points + points)[start : start + size]
+                answers.append(store.write_batch(batch + batch[:5]))
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    # One connection per writer, opened here: store_of points os.environ at the store for the
+    # duration of the open, which threads must not do at the same time.
+    with contextlib.ExitStack() as stack:
+        stores = [stack.enter_context(store_of(env)) for _ in range(writers)]
+        threads = [threading.Thread(target=write, args=(w, stores[w])) for w in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads), "a writer did not finish"
     assert not errors, errors
     sent = sum(len(a) for a in answers)
     accepted = sum(sum(a) for a in answers)
