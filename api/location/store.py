@@ -359,11 +359,13 @@ def _libpq_url(url: str) -> str:
 
 
 def _fmt(ts: datetime) -> str:
-    return ts.strftime(TS_FORMAT)
+    """``YYYY-MM-DD HH:MM:SS`` (TS_FORMAT, the year always four digits, so text order is time
+    order); isoformat is the C fast path (strftime/strptime cost ~13 us per point here)."""
+    return ts.isoformat(" ", "seconds")
 
 
 def _ts(text: str) -> datetime:
-    return datetime.strptime(text, TS_FORMAT)
+    return datetime.fromisoformat(text)
 
 
 def _dec_add(a: str, b: str) -> str:
