@@ -49,7 +49,6 @@ from api.location.points import Point
 
 # Exact: sums of up to 17-significant-digit inputs stay far below 60 digits.
 DECIMAL = Context(prec=60)
-TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -166,8 +165,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def _results(self, points: Sequence[Point], accepted: set[int]) -> list[bool]:
-        return [i in accepted for i in range(len(points))]
+
+def accepted_flags(points: Sequence[Point], accepted: set[int]) -> list[bool]:
+    """Per point of a batch, in order: True if its index is in ``accepted``."""
+    return [i in accepted for i in range(len(points))]
 
 
 # ----------------------------------------------------------------------------- PostgreSQL
@@ -215,7 +216,7 @@ class PostgresStore(Store):
         with self.con.cursor() as cur:
             cur.execute(WRITE_BATCH, (batch_json(points), self.window), prepare=True)
             accepted = {row[0] for row in cur.fetchall()}
-        return self._results(points, accepted)
+        return accepted_flags(points, accepted)
 
     def _upsert_minutes(self, cur, kept: Sequence[Point], seq: int) -> None:
         groups = aggregate(kept)
@@ -337,7 +338,7 @@ class AsyncPostgresWriter:
         async with self.con.cursor() as cur:
             await cur.execute(WRITE_BATCH, (batch_json(points), self.window), prepare=True)
             accepted = {row[0] for row in await cur.fetchall()}
-        return [i in accepted for i in range(len(points))]
+        return accepted_flags(points, accepted)
 
     async def cleanup(self) -> int:
         async with self.con.transaction(), self.con.cursor() as cur:
@@ -359,8 +360,8 @@ def _libpq_url(url: str) -> str:
 
 
 def _fmt(ts: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS`` (TS_FORMAT, the year always four digits, so text order is time
-    order); isoformat is the C fast path (strftime/strptime cost ~13 us per point here)."""
+    """``YYYY-MM-DD HH:MM:SS`` (the year always four digits, so text order is time order);
+    isoformat is the C fast path (strftime/strptime cost ~13 us per point here)."""
     return ts.isoformat(" ", "seconds")
 
 
@@ -453,7 +454,7 @@ class SqliteStore(Store):
         except BaseException:
             self._end("ROLLBACK")
             raise
-        return self._results(points, accepted)
+        return accepted_flags(points, accepted)
 
     def _upsert_minutes(self, kept: Sequence[Point], seq: int) -> None:
         self.con.executemany(
