@@ -118,6 +118,23 @@ def built_warehouse_template() -> Path:
     return template
 
 
+def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> None:
+    """Poll ``base``/health until it answers 200; fail with the server's stderr if the process
+    exits or ``timeout`` seconds pass first."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def built_data_dir(data_dir: Path, built_warehouse_template: Path) -> Path:
     """A fresh data dir whose warehouse already has every table and view (empty)."""
@@ -128,8 +145,6 @@ def built_data_dir(data_dir: Path, built_warehouse_template: Path) -> Path:
 @contextmanager
 def running_api(data_dir: Path) -> Iterator[str]:
     """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL."""
-    import httpx
-
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -149,16 +164,7 @@ def running_api(data_dir: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_healthy(base, proc, timeout=30)
         yield base
     finally:
         proc.terminate()

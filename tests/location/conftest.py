@@ -8,17 +8,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import REPO, free_port, require_service
+from tests.conftest import REPO, free_port, require_service, wait_until_healthy
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -83,16 +81,7 @@ def api_server(
     base = f"http://127.0.0.1:{port}"
     server = Server(base, env, proc)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_healthy(base, proc, timeout=60)
         yield server
     finally:
         if proc.poll() is None:
