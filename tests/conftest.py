@@ -118,6 +118,20 @@ def built_warehouse_template() -> Path:
     return template
 
 
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """moto's standalone S3 server on 127.0.0.1, one per test module (the real S3 protocol)."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
 def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> None:
     """Poll ``base``/health until it answers 200; fail with the server's stderr if the process
     exits or ``timeout`` seconds pass first."""

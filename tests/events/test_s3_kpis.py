@@ -14,7 +14,6 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 
 from loaders.events import files
 from simulation.events.generator import write_events
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO
 from tests.events.helpers import (
     expected_lake,
     expected_rows,
@@ -30,19 +29,6 @@ from tests.events.helpers import (
     partition_of,
     read_raw_lines,
 )
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from loaders.gaming.landing import Landing
-from tests.conftest import free_port, run_job
+from tests.conftest import run_job
 from tests.gaming.helpers import event, load, rows
 from tributary.serving import SnapshotReader
 
@@ -92,20 +91,8 @@ def file_bytes(name: str) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
-# S3: moto's standalone server, one per module; one fresh bucket per test.
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+# S3: moto's standalone server (moto_endpoint in tests/conftest.py, one per module); one
+# fresh bucket per test.
 
 
 class Bucket:
