@@ -2,28 +2,36 @@
 and the serving-snapshot asset the API reads."""
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import dagster as dg
 import duckdb
 
 from loaders.common import open_warehouse
-from loaders.incremental_files import Reconciliation
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary import serving
 from tributary.locking import warehouse_lock
 
 
-def reconciliation_check(
-    raw_events: dg.AssetKey,
-    reconcile: Callable[[duckdb.DuckDBPyConnection], Reconciliation],
-    description: str,
-) -> dg.AssetChecksDefinition:
-    """Blocking check ``lines_reconcile``: every line read is accounted for, and landed."""
+class Reconciled(Protocol):
+    """A reconciliation's outcome: ``passed``, and its counts as plain fields."""
 
-    @dg.asset_check(
-        asset=raw_events, name="lines_reconcile", blocking=True, description=description
-    )
-    def lines_reconcile() -> dg.AssetCheckResult:
+    @property
+    def passed(self) -> bool: ...
+
+
+def reconciliation_check(
+    asset: dg.AssetKey,
+    reconcile: Callable[[duckdb.DuckDBPyConnection], Reconciled],
+    description: str,
+    name: str = "lines_reconcile",
+) -> dg.AssetChecksDefinition:
+    """Blocking check ``name`` on ``asset``: ``reconcile`` (any result with ``passed``; its
+    fields become the metadata) over a read-only warehouse, under the warehouse lock."""
+
+    @dg.asset_check(asset=asset, name=name, blocking=True, description=description)
+    def check() -> dg.AssetCheckResult:
+        pin_data_dir()
         with warehouse_lock():
             con = open_warehouse(read_only=True)
             try:
@@ -32,10 +40,10 @@ def reconciliation_check(
                 con.close()
         return reconciliation_result(result)
 
-    return lines_reconcile
+    return check
 
 
-def reconciliation_result(result: Reconciliation) -> dg.AssetCheckResult:
+def reconciliation_result(result: Reconciled) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
 
 

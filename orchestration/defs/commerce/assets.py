@@ -12,7 +12,7 @@ from loaders.commerce.publish import publish_serving
 from loaders.common import open_warehouse, table_exists
 from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
-from orchestration.lib.domain import serving_snapshot_asset
+from orchestration.lib.domain import reconciliation_check, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
 
@@ -128,21 +128,13 @@ def commerce_views(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
         )
 
 
-@dg.asset_check(
-    asset=VIEWS,
-    name="events_reconcile",
-    blocking=True,
-    description="Per file read: records = product views + ignored + quarantined, and exactly "
+commerce_views_reconcile = reconciliation_check(
+    VIEWS,
+    views.reconcile,
+    "Per file read: records = product views + ignored + quarantined, and exactly "
     "the views and quarantined rows counted landed.",
+    name="events_reconcile",
 )
-def commerce_views_reconcile() -> dg.AssetCheckResult:
-    with warehouse_lock():
-        con = open_warehouse(read_only=True)
-        try:
-            result = views.reconcile(con)
-        finally:
-            con.close()
-    return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
 
 
 @dbt_assets(

@@ -5,11 +5,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from loaders.common import open_warehouse
 from loaders.location import pipeline as location
 from loaders.location.source import location_minutes_source
 from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
+from orchestration.lib.domain import reconciliation_check
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
 
@@ -34,23 +34,14 @@ def location_raw(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
         )
 
 
-@dg.asset_check(
-    asset=RAW_MINUTES,
-    name="minutes_reconcile",
-    blocking=True,
-    description="Requests answered 200 = accepted + duplicates; the store's minutes hold exactly "
+location_minutes_reconcile = reconciliation_check(
+    RAW_MINUTES,
+    location.reconcile,
+    "Requests answered 200 = accepted + duplicates; the store's minutes hold exactly "
     "the accepted points; every minute committed up to the loaded sequence is in the "
     "warehouse with the same version and count.",
+    name="minutes_reconcile",
 )
-def location_minutes_reconcile() -> dg.AssetCheckResult:
-    pin_data_dir()
-    with warehouse_lock():
-        con = open_warehouse(read_only=True)
-        try:
-            result = location.reconcile(con)
-        finally:
-            con.close()
-    return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
 
 
 @dbt_assets(
