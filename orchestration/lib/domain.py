@@ -1,13 +1,15 @@
-"""Factories for what every file-based domain has: the reconciliation check on its raw load
-and the serving-snapshot asset the API reads."""
+"""Factories for what every domain has: the reconciliation check on its raw load, the dbt
+build of its models and the serving-snapshot asset the API reads."""
 
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from loaders.common import open_warehouse
+from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary import serving
 from tributary.locking import warehouse_lock
@@ -45,6 +47,23 @@ def reconciliation_check(
 
 def reconciliation_result(result: Reconciled) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
+
+
+def domain_dbt_assets(domain: str, description: str) -> dg.AssetsDefinition:
+    """``<domain>_dbt``: ``dbt build`` of the models tagged ``domain``, tests as asset checks;
+    ``description`` is the op's description in the UI."""
+
+    def build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt_build(context, dbt)
+
+    build.__doc__ = description
+    return dbt_assets(
+        manifest=dbt_project.manifest_path,
+        select=f"tag:{domain}",
+        name=f"{domain}_dbt",
+        dagster_dbt_translator=TributaryDbtTranslator(),
+        op_tags=WAREHOUSE_WRITER_TAGS,
+    )(build)
 
 
 def serving_snapshot_asset(

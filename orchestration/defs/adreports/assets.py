@@ -13,15 +13,13 @@ Dagster-blocking check would instead hold back every day of the mart and hide th
 """
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 
 from loaders.adreports import pipeline as adreports
 from loaders.adreports.completeness import CHECKS
 from loaders.adreports.pipeline import PullReport
 from loaders.adreports.provider import provider
 from loaders.adreports.session import ProviderError
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
-from orchestration.lib.domain import serving_snapshot_asset
+from orchestration.lib.domain import domain_dbt_assets, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 
 GROUP = "adreports"
@@ -141,16 +139,10 @@ def adreports_raw(context: dg.AssetExecutionContext):
     yield from check_results(report)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:adreports",
-    name="adreports_dbt",
-    dagster_dbt_translator=TributaryDbtTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
+adreports_dbt = domain_dbt_assets(
+    "adreports",
+    "Staging, intermediate and mart models of the adreports domain, with their tests.",
 )
-def adreports_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, intermediate and mart models of the adreports domain, with their tests."""
-    yield from dbt_build(context, dbt)
 
 
 adreports_serving_snapshot = serving_snapshot_asset(

@@ -3,16 +3,14 @@ and the serving snapshot ``GET /ctr`` reads."""
 
 import dagster as dg
 import sqlalchemy as sa
-from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from loaders.commerce import shop_db, shop_source
 from loaders.commerce import views_pipeline as views
 from loaders.commerce.publish import publish_serving
 from loaders.common import open_warehouse, table_exists
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
-from orchestration.lib.domain import reconciliation_check, serving_snapshot_asset
+from orchestration.lib.domain import domain_dbt_assets, reconciliation_check, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
 
@@ -137,16 +135,10 @@ commerce_views_reconcile = reconciliation_check(
 )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:commerce",
-    name="commerce_dbt",
-    dagster_dbt_translator=TributaryDbtTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
+commerce_dbt = domain_dbt_assets(
+    "commerce",
+    "Staging, intermediate and mart models of the commerce domain, with their tests.",
 )
-def commerce_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, intermediate and mart models of the commerce domain, with their tests."""
-    yield from dbt_build(context, dbt)
 
 
 commerce_serving_snapshot = serving_snapshot_asset(

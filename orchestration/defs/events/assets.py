@@ -13,12 +13,11 @@
 """
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 
 from loaders.events import files
 from loaders.events.lake import Lake
 from loaders.events.reconcile import reconcile
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
+from orchestration.lib.domain import domain_dbt_assets
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 
 GROUP = "events"
@@ -125,13 +124,7 @@ def events_lake_hours(context: dg.AssetExecutionContext):
     yield check_batches([b.batch_id for b in results], LAKE_HOURS)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:events",
-    name="events_dbt",
-    dagster_dbt_translator=TributaryDbtTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
+events_dbt = domain_dbt_assets(
+    "events",
+    "Staging views over the lake and the daily count, DAU and KPI marts.",
 )
-def events_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging views over the lake and the daily count, DAU and KPI marts."""
-    yield from dbt_build(context, dbt)

@@ -1,15 +1,13 @@
 """Game events: the dlt load, the dbt models on top of it, and the serving snapshot."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
 from loaders.gaming.source import gaming_events_source
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
-from orchestration.lib.domain import reconciliation_check, serving_snapshot_asset
+from orchestration.lib.domain import domain_dbt_assets, reconciliation_check, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
 
@@ -53,16 +51,10 @@ gaming_lines_reconcile = reconciliation_check(
 )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:gaming",
-    name="gaming_dbt",
-    dagster_dbt_translator=TributaryDbtTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
+gaming_dbt = domain_dbt_assets(
+    "gaming",
+    "Staging, intermediate and mart models of the gaming domain, with their tests.",
 )
-def gaming_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, intermediate and mart models of the gaming domain, with their tests."""
-    yield from dbt_build(context, dbt)
 
 
 gaming_serving_snapshot = serving_snapshot_asset(

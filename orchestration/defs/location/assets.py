@@ -2,14 +2,12 @@
 models on top."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from loaders.location import pipeline as location
 from loaders.location.source import location_minutes_source
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
-from orchestration.lib.domain import reconciliation_check
+from orchestration.lib.domain import domain_dbt_assets, reconciliation_check
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
 
@@ -44,13 +42,7 @@ location_minutes_reconcile = reconciliation_check(
 )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:location",
-    name="location_dbt",
-    dagster_dbt_translator=TributaryDbtTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
+location_dbt = domain_dbt_assets(
+    "location",
+    "Staging, distance steps and the user_minute / user_day marts, with their tests.",
 )
-def location_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, distance steps and the user_minute / user_day marts, with their tests."""
-    yield from dbt_build(context, dbt)

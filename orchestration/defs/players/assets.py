@@ -1,14 +1,12 @@
 """Player events: the dlt load, the dbt models on top of it, and the serving snapshot."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from loaders.players import pipeline as players
 from loaders.players.source import players_events_source
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
 from orchestration.lib.dlt import WarehouseDltTranslator
-from orchestration.lib.domain import reconciliation_check, serving_snapshot_asset
+from orchestration.lib.domain import domain_dbt_assets, reconciliation_check, serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
 from tributary.locking import warehouse_lock
 
@@ -54,16 +52,10 @@ players_lines_reconcile = reconciliation_check(
 )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:players",
-    name="players_dbt",
-    dagster_dbt_translator=TributaryDbtTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
+players_dbt = domain_dbt_assets(
+    "players",
+    "Staging, cleaning, sessionisation and mart models of the players domain, with their tests.",
 )
-def players_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, cleaning, sessionisation and mart models of the players domain, with their tests."""
-    yield from dbt_build(context, dbt)
 
 
 players_serving_snapshot = serving_snapshot_asset(
