@@ -132,6 +132,19 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
+def s3_client_for(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):
+    """Point the standard AWS_* settings at the moto server; a boto3 client for it."""
+    import boto3
+
+    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
 def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> None:
     """Poll ``base``/health until it answers 200; fail with the server's stderr if the process
     exits or ``timeout`` seconds pass first."""

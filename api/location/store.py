@@ -150,9 +150,14 @@ class Store(ABC):
     def versions(self) -> list[tuple[str, datetime, int, int]]:
         """(user_id, minute_utc, seq, points) of every minute (the reconciliation check)."""
 
-    @abstractmethod
     def state(self) -> dict[str, int]:
-        """seq, accepted and duplicates counters, and the number of raw keys kept."""
+        """seq, accepted and duplicates counters, and the number of raw keys kept (the same
+        SQL on both stores; ``self.con`` is a psycopg or sqlite3 connection)."""
+        seq, accepted, duplicates = self.con.execute(
+            "SELECT seq, accepted, duplicates FROM location_state WHERE id = 1"
+        ).fetchone()
+        raw = self.con.execute("SELECT count(*) FROM location_points").fetchone()[0]
+        return {"seq": seq, "accepted": accepted, "duplicates": duplicates, "raw_keys": raw}
 
     @abstractmethod
     def point_keys(self) -> set[tuple[str, datetime]]:
@@ -289,13 +294,6 @@ class PostgresStore(Store):
         return self.con.execute(
             "SELECT user_id, minute_utc, seq, points FROM location_minutes"
         ).fetchall()
-
-    def state(self) -> dict[str, int]:
-        seq, accepted, duplicates = self.con.execute(
-            "SELECT seq, accepted, duplicates FROM location_state WHERE id = 1"
-        ).fetchone()
-        raw = self.con.execute("SELECT count(*) FROM location_points").fetchone()[0]
-        return {"seq": seq, "accepted": accepted, "duplicates": duplicates, "raw_keys": raw}
 
     def point_keys(self) -> set[tuple[str, datetime]]:
         return set(self.con.execute("SELECT user_id, ts_local FROM location_points").fetchall())
@@ -523,13 +521,6 @@ class SqliteStore(Store):
             "SELECT user_id, minute_utc, seq, points FROM location_minutes"
         ).fetchall()
         return [(u, _ts(m), int(s), int(p)) for u, m, s, p in rows]
-
-    def state(self) -> dict[str, int]:
-        seq, accepted, duplicates = self.con.execute(
-            "SELECT seq, accepted, duplicates FROM location_state WHERE id = 1"
-        ).fetchone()
-        raw = self.con.execute("SELECT count(*) FROM location_points").fetchone()[0]
-        return {"seq": seq, "accepted": accepted, "duplicates": duplicates, "raw_keys": raw}
 
     def point_keys(self) -> set[tuple[str, datetime]]:
         rows = self.con.execute("SELECT user_id, ts_local FROM location_points").fetchall()

@@ -21,7 +21,7 @@ import pytest
 
 from loaders.events import files
 from simulation.events.generator import write_events
-from tests.conftest import REPO
+from tests.conftest import REPO, s3_client_for
 from tests.events.helpers import (
     expected_lake,
     expected_rows,
@@ -33,15 +33,7 @@ from tests.events.helpers import (
 
 @pytest.fixture
 def bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):
-    import boto3
-
-    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    client = s3_client_for(moto_endpoint, monkeypatch)
     name = f"tributary-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
     return client, name

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from loaders.gaming.landing import Landing
-from tests.conftest import run_job
+from tests.conftest import run_job, s3_client_for
 from tests.gaming.helpers import event, load, rows
 from tributary.serving import SnapshotReader
 
@@ -111,15 +111,7 @@ class Bucket:
 @pytest.fixture
 def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Bucket:
     """Standard AWS_* settings pointing at the moto server, and an empty bucket."""
-    import boto3
-
-    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    client = s3_client_for(moto_endpoint, monkeypatch)
     bucket = Bucket(client, f"tributary-{uuid.uuid4().hex[:12]}")
     client.create_bucket(Bucket=bucket.name)
     return bucket
