@@ -81,13 +81,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def rows(sql: str, params: list | None = None) -> list[tuple]:
     """Query the warehouse of the current data dir (read-only)."""
-    from loaders.common import open_warehouse
+    from tributary import warehouse
 
-    con = open_warehouse(read_only=True)
-    try:
+    with warehouse.connect(read_only=True, lock=False) as con:
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def run_job(name: str):
