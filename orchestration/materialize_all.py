@@ -3,7 +3,7 @@
 ``make materialize`` runs this against the instance in ``$DAGSTER_HOME`` so the run shows up
 in the Dagster UI afterwards. One run over every asset (the hourly lake backfill aside) means
 one process and one ``dbt build`` for all domains; adreports pulls its catch-up range (what
-``adreports_refresh`` pulls).
+``adreports_refresh`` pulls), from the simulated provider when none is configured.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.defs.adreports.jobs import catchup_tags
 from orchestration.defs.events.assets import LAKE_HOURS
+from orchestration.lib.embedded import adreports_provider
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 
 JOB = "materialize_all"
@@ -31,7 +32,8 @@ def job() -> dg.JobDefinition:
 
 
 def main() -> int:
-    result = job().execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
+    with adreports_provider():
+        result = job().execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
     failures = [] if result.success else [f"run {result.run_id} failed"]
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:

@@ -17,8 +17,8 @@ import dagster as dg
 
 from loaders.adreports import pipeline as adreports
 from loaders.adreports.completeness import CHECKS
+from loaders.adreports.config import ProviderConfig, ProviderNotConfigured
 from loaders.adreports.pipeline import PullReport
-from loaders.adreports.provider import provider
 from loaders.adreports.session import ProviderError
 from orchestration.lib.domain import serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
@@ -109,17 +109,16 @@ def check_results(report: PullReport) -> list[dg.AssetCheckResult]:
     op_tags=WAREHOUSE_WRITER_TAGS,
 )
 def adreports_raw(context: dg.AssetExecutionContext):
-    """Pull the report for the run's days (``ADREPORTS_API_URL`` or the embedded simulator)."""
+    """Pull the report for the run's days from ``ADREPORTS_API_URL``."""
     pin_data_dir()
     days = [DAILY.time_window_for_partition_key(k).start.date() for k in context.partition_keys]
-    with provider() as config:
-        try:
-            report = adreports.pull(days, config)
-        except ProviderError as exc:
-            raise dg.Failure(
-                description=f"adreports pull of {days[0]}..{days[-1]} failed: {exc}",
-                metadata={"days": len(days), "error": str(exc)},
-            ) from None
+    try:
+        report = adreports.pull(days, ProviderConfig.from_env())
+    except (ProviderError, ProviderNotConfigured) as exc:
+        raise dg.Failure(
+            description=f"adreports pull of {days[0]}..{days[-1]} failed: {exc}",
+            metadata={"days": len(days), "error": str(exc)},
+        ) from None
     context.log.info(
         "pull %s: %d days, %d retries, %d token refreshes; failed: %s",
         report.pull_id,
