@@ -134,7 +134,7 @@ class Store:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            from api.location.store import open_store
+            from tributary.location.store import open_store
 
             store = open_store()
             try:

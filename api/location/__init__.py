@@ -1,2 +1,2 @@
-"""The location write path: validation, local time → UTC, the operational store (PostgreSQL or
-embedded SQLite) with its migrations, and the group committer behind ``PUT /location``."""
+"""The location API's ASGI entry point (``api.location.asgi``); the write path's storage lives
+in ``tributary.location``."""

@@ -3,7 +3,7 @@ one-minute averages (``GET /location/{user_id}/minutes``), straight from the loc
 
 ``PUT`` is lean on purpose (it is the hot path at thousands of requests a second per worker):
 the body is read with a size cap, parsed with orjson and validated by hand
-(``api.location.points``), then handed to the process's group committer, and the 200 is sent
+(``tributary.location.points``), then handed to the process's group committer, and the 200 is sent
 only after the transaction holding the point has committed. The pydantic models below are
 the OpenAPI contract of the same shapes.
 """
@@ -23,10 +23,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.errors import ApiError, ErrorBody
-from api.location import settings
-from api.location.committer import GroupCommitter
-from api.location.points import MAX_USER_ID_LENGTH, Invalid, parse, parse_timestamp
-from api.location.store import MinuteRow, Store, open_store
+from tributary.location import settings
+from tributary.location.committer import GroupCommitter
+from tributary.location.points import MAX_USER_ID_LENGTH, Invalid, parse, parse_timestamp
+from tributary.location.store import MinuteRow, Store, open_store
 
 router = APIRouter(prefix="/location", tags=["location"])
 log = logging.getLogger("tributary.location")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from api.location.store import open_store
 from loaders.common import table_exists, warehouse_pipeline
+from tributary.location.store import open_store
 
 PIPELINE_NAME = "location_minutes"
 DATASET = "location_raw"

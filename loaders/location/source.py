@@ -16,7 +16,7 @@ from datetime import datetime
 import dlt
 import pyarrow as pa
 
-from api.location.store import MinuteRow, open_store
+from tributary.location.store import MinuteRow, open_store
 
 PAGE_ROWS = 50_000
 

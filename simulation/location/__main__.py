@@ -21,8 +21,8 @@ from simulation.location.replay import replay
 
 def sample(records: list[generator.Record], batch: int = 500) -> dict[str, int]:
     """Store the records' valid points as the API would (invalid ones would get a 400)."""
-    from api.location.points import Invalid, parse
-    from api.location.store import open_store
+    from tributary.location.points import Invalid, parse
+    from tributary.location.store import open_store
 
     store = open_store()
     counts: Counter[str] = Counter()

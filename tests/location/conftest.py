@@ -125,7 +125,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
 @contextmanager
 def store_of(env: dict[str, str]):
     """Open the store a server's environment names (directly, not through the API)."""
-    from api.location.store import open_store
+    from tributary.location.store import open_store
 
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -8,9 +8,9 @@ import asyncio
 import time
 from datetime import datetime
 
-from api.location import committer as committer_module
-from api.location.committer import GroupCommitter
-from api.location.points import make_point
+from tributary.location import committer as committer_module
+from tributary.location.committer import GroupCommitter
+from tributary.location.points import make_point
 
 
 class RecordingWriter:

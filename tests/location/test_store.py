@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from api.location.points import make_point
 from tests.location.conftest import (
     embedded_env,
     pg_database,  # noqa: F401 (fixture)
     postgres_env,
     store_of,
 )
+from tributary.location.points import make_point
 
 START = datetime(2017, 5, 1, 12, 0, 0)
 

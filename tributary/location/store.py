@@ -43,9 +43,9 @@ from pathlib import Path
 
 import orjson
 
-from api.location import migrations
-from api.location import settings as location_settings
-from api.location.points import Point
+from tributary.location import migrations
+from tributary.location import settings as location_settings
+from tributary.location.points import Point
 
 # Exact: sums of up to 17-significant-digit inputs stay far below 60 digits.
 DECIMAL = Context(prec=60)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import orjson
 
-from api.location import timezones
+from tributary.location import timezones
 
 MAX_USER_ID_LENGTH = 128
 NUMBER_FIELDS = (

@@ -22,9 +22,9 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from api.location import settings
-from api.location.points import Point
-from api.location.store import AsyncPostgresWriter, Store, open_store
+from tributary.location import settings
+from tributary.location.points import Point
+from tributary.location.store import AsyncPostgresWriter, Store, open_store
 
 log = logging.getLogger("tributary.location")
 
