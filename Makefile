@@ -66,8 +66,9 @@ serve: install manifest dagster-home ## start Dagster (3000), the API (8000) and
 test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
 	$(PY) -m pytest
 
-lint: install ## ruff and sqlfluff
+lint: install ## ruff, sqlfluff and the layer contract (import-linter, [tool.importlinter])
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
 bench: install manifest ## performance figures (see README)

@@ -49,8 +49,8 @@ from bench.common import (
     percentile,
     write_result,
 )
+from tributary.platforms import PLATFORMS
 
-PLATFORMS = ["iOS", "Android", "MobileWeb"]
 TZ = "America/Sao_Paulo"
 START_DAY = "2016-01-01"
 HOURLY = np.array(

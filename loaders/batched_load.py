@@ -8,7 +8,8 @@ transformers pick their table out of each (``events`` or the domain's name for i
 ``quarantine``, ``files``, ``file_loads``; see :mod:`loaders.incremental_files` for what each
 holds).
 
-A domain supplies its validator (lines → valid rows, quarantined rows) and its schemas.
+A domain supplies its parser (usually :func:`validating_parser`: lines → valid rows,
+quarantined rows) and its schemas.
 """
 
 from __future__ import annotations
@@ -60,10 +61,6 @@ class ParsedBatch:
     files: pa.Table
     file_paths: list[str] = field(default_factory=list)
 
-    @property
-    def lines_read(self) -> int:
-        return int(pc.sum(self.files["lines_read"]).as_py() or 0)
-
     @classmethod
     def empty(cls, schemas: BatchSchemas) -> ParsedBatch:
         """No rows, full schemas: lets dlt create the tables on an empty input location."""
@@ -108,20 +105,32 @@ def group_files(
         yield group
 
 
+# (landing, files, their bytes) → one parsed batch
+Parser = Callable[[Landing, list[LandedFile], dict[str, bytes]], ParsedBatch]
+
+
+def validating_parser(validate: Validator) -> Parser:
+    """The parser of a domain whose files are JSON lines checked by ``validate``."""
+    return lambda _landing, files, contents: parse_batch(files, contents, validate)
+
+
 @dataclass
 class LoadPlan:
-    """What one load will read; ``batches()`` reads and validates lazily, counting as it goes."""
+    """What one load will read; ``batches()`` reads and parses lazily, counting as it goes
+    (``read_column`` of the manifest rows counts what was read: lines, or records) and
+    calling ``on_batch`` after each batch (progress)."""
 
     landing: Landing
     pending: list[LandedFile]
     known_files: int
     rewritten: list[str]
     listed: int
-    validate: Validator
-    schemas: BatchSchemas
+    parse: Parser
     make_source: Callable[[Iterable[ParsedBatch]], object]
     files_per_batch: int = DEFAULT_FILES_PER_BATCH
     bytes_per_batch: int = DEFAULT_BYTES_PER_BATCH
+    read_column: str = "lines_read"
+    on_batch: Callable[[ParsedBatch], None] | None = None
     batch_ids: list[str] = field(default_factory=list)
     lines_read: int = 0
     valid: int = 0
@@ -133,11 +142,13 @@ class LoadPlan:
 
     def batches(self) -> Iterator[ParsedBatch]:
         for chunk in group_files(self.pending, self.files_per_batch, self.bytes_per_batch):
-            batch = parse_batch(chunk, self.landing.read(chunk), self.validate)
+            batch = self.parse(self.landing, chunk, self.landing.read(chunk))
             self.batch_ids.append(batch.batch_id)
-            self.lines_read += batch.lines_read
+            self.lines_read += int(pc.sum(batch.files[self.read_column]).as_py() or 0)
             self.valid += batch.events.num_rows
             self.quarantined += batch.quarantine.num_rows
+            if self.on_batch:
+                self.on_batch(batch)
             yield batch
 
     def source(self):
@@ -149,18 +160,17 @@ def plan_load(
     landing: Landing,
     dataset: str,
     *,
-    validate: Validator,
-    schemas: BatchSchemas,
+    parse: Parser,
     make_source: Callable[[Iterable[ParsedBatch]], object],
     max_files: int | None = None,
-    files_per_batch: int = DEFAULT_FILES_PER_BATCH,
-    bytes_per_batch: int = DEFAULT_BYTES_PER_BATCH,
+    **options,
 ) -> LoadPlan:
-    """List and diff against the manifest; files are read when the plan's source is extracted.
-    Caller holds the warehouse lock until the load is done."""
+    """List and diff against the manifest; files are read when the plan's source is extracted
+    (``options``: the batch bounds and ``read_column`` of :class:`LoadPlan`). Caller holds
+    the warehouse lock until the load is done."""
     listed = landing.list()
     manifest = incremental_files.loaded_manifest(dataset)
-    pending = [f for f in listed if manifest.get(f.path) != f.fingerprint]
+    pending = incremental_files.pending_files(listed, manifest)
     if max_files is not None:
         pending = pending[:max_files]
     rewritten = [f.path for f in pending if f.path in manifest]
@@ -170,11 +180,9 @@ def plan_load(
         known_files=len(manifest),
         rewritten=rewritten,
         listed=len(listed),
-        validate=validate,
-        schemas=schemas,
+        parse=parse,
         make_source=make_source,
-        files_per_batch=files_per_batch,
-        bytes_per_batch=bytes_per_batch,
+        **options,
     )
 
 

@@ -7,7 +7,7 @@ import os
 import dlt
 from dlt.pipeline.pipeline import Pipeline
 
-from tributary import duck, settings
+from tributary import settings
 
 # dlt would otherwise try to send anonymous telemetry over the network on every run.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -29,13 +29,6 @@ def warehouse_pipeline(pipeline_name: str, dataset_name: str) -> Pipeline:
         pipelines_dir=str(settings.dlt_pipelines_dir()),
         progress=None,
     )
-
-
-def open_warehouse(read_only: bool = False):
-    """A DuckDB connection to the warehouse; the caller holds the warehouse lock."""
-    path = settings.warehouse_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duck.connect(path, read_only=read_only)
 
 
 def table_exists(con, schema: str, table: str) -> bool:

@@ -27,7 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from fsspec.core import url_to_fs
 
-from loaders.common import open_warehouse, table_exists
+from loaders.common import table_exists
+from tributary import warehouse
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -245,17 +246,19 @@ def file_rows(
 # ---------------------------------------------------------------------- warehouse side
 
 
+def pending_files(listed: list[LandedFile], manifest: dict[str, str]) -> list[LandedFile]:
+    """The listed files that are new or rewritten since the manifest was written."""
+    return [f for f in listed if manifest.get(f.path) != f.fingerprint]
+
+
 def loaded_manifest(dataset: str, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
     """source_file → fingerprint of the content currently loaded (caller holds the lock)."""
-    own = con is None
-    con = con or open_warehouse()
-    try:
-        if not table_exists(con, dataset, "files"):
-            return {}
-        return dict(con.execute(f"SELECT source_file, fingerprint FROM {dataset}.files").fetchall())
-    finally:
-        if own:
-            con.close()
+    if con is None:
+        with warehouse.connect(lock=False) as own:
+            return loaded_manifest(dataset, own)
+    if not table_exists(con, dataset, "files"):
+        return {}
+    return dict(con.execute(f"SELECT source_file, fingerprint FROM {dataset}.files").fetchall())
 
 
 @dataclass

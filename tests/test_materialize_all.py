@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.common import open_warehouse
 from orchestration import materialize_all
 from tests.gaming.helpers import event, land, load
-from tributary.locking import warehouse_lock
+from tributary import warehouse
 
 
 @pytest.mark.slow
@@ -17,15 +16,11 @@ def test_materialize_all_succeeds_then_fails_on_a_broken_reconciliation(built_da
 
     # Corrupt the raw layer behind the loader's back: a row no load ever read.
     load()
-    with warehouse_lock():
-        con = open_warehouse()
-        try:
-            con.execute(
-                "INSERT INTO gaming_raw.events SELECT * REPLACE (line_number + 1000 AS line_number) "
-                "FROM gaming_raw.events LIMIT 1"
-            )
-        finally:
-            con.close()
+    with warehouse.connect() as con:
+        con.execute(
+            "INSERT INTO gaming_raw.events SELECT * REPLACE (line_number + 1000 AS line_number) "
+            "FROM gaming_raw.events LIMIT 1"
+        )
     assert materialize_all.main() == 1
     err = capsys.readouterr().err
     assert "lines_reconcile" in err

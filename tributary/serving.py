@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from tributary import duck, settings
+from tributary.warehouse import connect as connect_warehouse
 
 
 @dataclass(frozen=True)
@@ -185,16 +186,14 @@ def publish_if_built(
     default the first served table's own name. Uses ``warehouse`` when given, else opens the
     warehouse for the copy. The caller holds the warehouse lock either way.
     """
-    con = warehouse or duck.connect(settings.warehouse_path())
-    try:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            list(built or (tables[0].schema, tables[0].name)),
-        ).fetchone()[0]
-        return publish(domain, tables, con) if exists else None
-    finally:
-        if warehouse is None:
-            con.close()
+    if warehouse is None:
+        with connect_warehouse(lock=False) as con:
+            return publish_if_built(domain, tables, con, built)
+    exists = warehouse.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        list(built or (tables[0].schema, tables[0].name)),
+    ).fetchone()[0]
+    return publish(domain, tables, warehouse) if exists else None
 
 
 def row_counts(domain: str) -> dict[str, int | str]:

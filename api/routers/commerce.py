@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import snapshot
 from api.errors import ApiError, ErrorBody
-from loaders.commerce.settings import PLATFORMS
+from tributary.platforms import PLATFORMS
 
 router = APIRouter(tags=["commerce"])
 Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("commerce"))]

@@ -1,6 +1,7 @@
 """Pull report days without Dagster: ``python -m loaders.adreports [--start D --end D]``.
 
-Defaults to yesterday and the lookback window before it. Prints one JSON line per day.
+Defaults to yesterday and the lookback window before it; ``ADREPORTS_API_URL`` and
+``ADREPORTS_API_TOKEN`` name the provider (``make adreports-provider`` runs the simulated one). Prints one JSON line per day.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ import argparse
 import datetime as dt
 import json
 
-from loaders.adreports.config import lookback_days, yesterday
+from loaders.adreports.config import ProviderConfig, lookback_days, yesterday
 from loaders.adreports.pipeline import pull
-from loaders.adreports.provider import provider
 
 
 def main() -> None:
@@ -22,8 +22,7 @@ def main() -> None:
     end = args.end or yesterday()
     start = args.start or end - dt.timedelta(days=lookback_days())
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    with provider() as config:
-        report = pull(days, config)
+    report = pull(days, ProviderConfig.from_env())
     for day in report.days:
         print(
             json.dumps(

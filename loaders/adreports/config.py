@@ -1,7 +1,9 @@
 """Where the provider is and how hard to try: read from the environment (or dlt's secrets).
 
-``ADREPORTS_API_URL`` unset means the embedded default: the simulated provider, started in
-process for the duration of a pull (see :mod:`loaders.adreports.provider`).
+``ADREPORTS_API_URL`` and ``ADREPORTS_API_TOKEN`` say which provider to pull from. The loader
+never starts one itself: with no configuration, whoever runs the pull starts the simulated
+provider and sets both (``scripts/serve.sh``, ``make materialize`` through
+:mod:`orchestration.lib.embedded`, the tests' fixtures).
 ``ADREPORTS_API_TOKEN`` is a secret: it is kept out of ``repr`` and never logged.
 """
 
@@ -34,11 +36,20 @@ def _from_dlt(key: str) -> str | None:
     return str(value) if value else None
 
 
+class ProviderNotConfigured(RuntimeError):
+    """No provider to pull from: the URL or its token is missing."""
+
+
+def configured_url() -> str | None:
+    """The provider URL from ``ADREPORTS_API_URL`` or dlt's config, if any."""
+    return os.environ.get("ADREPORTS_API_URL", "").strip() or _from_dlt(URL_KEY)
+
+
 @dataclass(frozen=True)
 class ProviderConfig:
     """How to reach the report API and how patiently."""
 
-    url: str | None
+    url: str
     token: str = field(repr=False)
     page_size: int = 100
     timeout_seconds: float = 10.0
@@ -49,19 +60,20 @@ class ProviderConfig:
 
     @classmethod
     def from_env(cls) -> ProviderConfig:
-        from simulation.adreports.server import DEFAULT_REFRESH_TOKEN
-
-        url = os.environ.get("ADREPORTS_API_URL", "").strip() or _from_dlt(URL_KEY)
+        url = configured_url()
         token = os.environ.get("ADREPORTS_API_TOKEN", "").strip() or _from_dlt(SECRET_KEY)
+        if not url:
+            raise ProviderNotConfigured(
+                "ADREPORTS_API_URL is not set: point it (and ADREPORTS_API_TOKEN) at the report "
+                "API, or run the simulated one with `make adreports-provider`"
+            )
         if not token:
-            if url:
-                raise RuntimeError(
-                    "ADREPORTS_API_URL is set but no token: set ADREPORTS_API_TOKEN "
-                    f"or {SECRET_KEY} in .dlt/secrets.toml"
-                )
-            token = DEFAULT_REFRESH_TOKEN  # the embedded simulator's own, not a secret
+            raise ProviderNotConfigured(
+                "ADREPORTS_API_URL is set but no token: set ADREPORTS_API_TOKEN "
+                f"or {SECRET_KEY} in .dlt/secrets.toml"
+            )
         return cls(
-            url=url.rstrip("/") if url else None,
+            url=url.rstrip("/"),
             token=token,
             page_size=_env_int("ADREPORTS_PAGE_SIZE", 100),
             timeout_seconds=_env_float("ADREPORTS_TIMEOUT_SECONDS", 10.0),

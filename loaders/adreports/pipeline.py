@@ -25,8 +25,8 @@ from loaders.adreports.config import ProviderConfig
 from loaders.adreports.ledger import SCHEMA, ensure_tables, record
 from loaders.adreports.session import PageLog, ProviderError, ProviderSession
 from loaders.adreports.source import report_source
-from loaders.common import open_warehouse, warehouse_pipeline
-from tributary import serving
+from loaders.common import warehouse_pipeline
+from tributary import serving, warehouse
 
 PIPELINE_NAME = "adreports_report"
 DATASET = SCHEMA
@@ -79,8 +79,6 @@ def pull(
     lock_timeout: float | None = 600.0,
 ) -> PullReport:
     """Pull ``days`` (``config.url`` set) into the warehouse; see the module docstring."""
-    from tributary.locking import warehouse_lock
-
     pull_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     page_log = PageLog()
     session = session or ProviderSession(config, page_log)
@@ -93,24 +91,17 @@ def pull(
         if cause is None:
             raise
         p.abort_packages()  # a partly extracted pull never loads
-        with warehouse_lock(timeout=lock_timeout):
-            con = open_warehouse()
-            try:
-                now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                record(con, [DayResult(d, pull_id, error=str(cause)) for d in days], now)
-            finally:
-                con.close()
+        with warehouse.connect(timeout=lock_timeout) as con:
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            record(con, [DayResult(d, pull_id, error=str(cause)) for d in days], now)
         raise cause from None
-    with warehouse_lock(timeout=lock_timeout):
+    with warehouse.locked(lock_timeout):
         p.normalize()
         p.load()
-        con = open_warehouse()
-        try:
+        with warehouse.connect(lock=False) as con:
             ensure_tables(con)
             results = judge(con, days, pull_id, page_log)
             record(con, results, dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        finally:
-            con.close()
     return PullReport(pull_id, results, page_log.retries, page_log.token_refreshes)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tributary import settings
+from tributary.platforms import PLATFORMS  # noqa: F401 (re-exported for the loaders)
 
-PLATFORMS = ("iOS", "Android", "MobileWeb")
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
 

@@ -1,8 +1,8 @@
 """The shop's SQL database (``COMMERCE_DB_URL``): schema and the upsert of CSV exports.
 
 ``python -m loaders.commerce.shop_db [--orders FILE --order-items FILE]`` (``make commerce-db``)
-loads two exports; without arguments, the sample data of ``simulation.commerce`` (written
-first when missing).
+loads two exports; without arguments, the sample exports ``python -m simulation.commerce``
+wrote (``make sample`` runs both).
 
 Loading an export again upserts by key (``orders.id``; ``order_items`` by
 ``(order_id, item_number)``). ``updated_at`` is the change-tracking column: set on insert and
@@ -132,9 +132,8 @@ def main() -> int:
     if args.orders is None:
         shop = settings.sample_dir() / "shop"
         if not (shop / "orders.csv").exists():
-            from simulation.commerce.generator import write_sample
-
-            write_sample(settings.sample_dir())
+            print(f"error: no sample exports in {shop}: run `python -m simulation.commerce` first")
+            return 2
         args.orders, args.order_items = shop / "orders.csv", shop / "order_items.csv"
     try:
         result = load_exports(args.orders, args.order_items)

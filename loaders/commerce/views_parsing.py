@@ -27,9 +27,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from loaders.commerce.settings import PLATFORMS
 from loaders.incremental_files import LandedFile, Landing, lines_table
 from tributary import duck
+from tributary.platforms import PLATFORMS
 
 RAW_TEXT_LIMIT = 10_000  # characters of a quarantined file or line kept as its raw text
 MIN_MS, MAX_MS = 946_684_800_000, 4_102_444_800_000  # 2000-01-01 .. 2100-01-01 UTC

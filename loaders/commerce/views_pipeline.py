@@ -17,18 +17,20 @@ batches through dlt as Arrow tables. Four tables land:
 from __future__ import annotations
 
 import os
-import time
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dlt
 import duckdb
 
-from loaders import incremental_files
-from loaders.batched_load import BatchSchemas, ParsedBatch, batch_resources, group_files
+from loaders import batched_load, incremental_files
+from loaders.batched_load import BatchSchemas, LoadPlan, ParsedBatch, batch_resources
+from loaders.commerce.publish import publish_serving
 from loaders.commerce.settings import views_url
 from loaders.commerce.views_parsing import QUARANTINE_SCHEMA, VIEWS_SCHEMA, parse_files
 from loaders.common import table_exists, warehouse_pipeline
+from loaders.file_domain import FileDomain
 from loaders.incremental_files import LandedFile, Landing, new_batch_id, with_batch
 
 PIPELINE_NAME = "commerce_views"
@@ -72,54 +74,23 @@ def views_source(batches: Iterable[ParsedBatch] | None = None) -> Iterator:
     return batch_resources(batches, SCHEMAS, rows_table="views")
 
 
-@dataclass
-class LoadPlan:
-    """Pending files; ``batches()`` reads and parses lazily, counting as it goes."""
-
-    landing: Landing
-    pending: list[LandedFile]
-    listed: int
-    rewritten: list[str]
-    batch_ids: list[str] = field(default_factory=list)
-    records_read: int = 0
-    product_views: int = 0
-    quarantined: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not self.pending
-
-    def batches(self) -> Iterator[ParsedBatch]:
-        for chunk in group_files(self.pending, len(self.pending), bytes_per_batch()):
-            batch = parse_batch(self.landing, chunk, self.landing.read(chunk))
-            self.batch_ids.append(batch.batch_id)
-            self.records_read += sum(batch.files["records_read"].to_pylist())
-            self.product_views += batch.events.num_rows
-            self.quarantined += batch.quarantine.num_rows
-            yield batch
-
-    def source(self):
-        return views_source(self.batches())
-
-
 def pipeline():
     return warehouse_pipeline(PIPELINE_NAME, DATASET)
 
 
 def plan_load(land: Landing | None = None, max_files: int | None = None) -> LoadPlan:
-    """List and diff against the manifest (caller holds the warehouse lock until loaded)."""
-    land = land or landing()
-    listed = land.list()
-    manifest = incremental_files.loaded_manifest(DATASET)
-    pending = [f for f in listed if manifest.get(f.path) != f.fingerprint]
-    if max_files is not None:
-        pending = pending[:max_files]
-    rewritten = [f.path for f in pending if f.path in manifest]
-    return LoadPlan(land, pending, len(listed), rewritten)
-
-
-def pending_files(land: Landing, manifest: dict[str, str]) -> list[LandedFile]:
-    return [f for f in land.list() if manifest.get(f.path) != f.fingerprint]
+    """List and diff against the manifest (caller holds the warehouse lock until loaded);
+    files are read in batches of ``COMMERCE_VIEWS_BATCH_BYTES``, whatever their number."""
+    return batched_load.plan_load(
+        land or landing(),
+        DATASET,
+        parse=parse_batch,
+        make_source=views_source,
+        max_files=max_files,
+        files_per_batch=sys.maxsize,
+        bytes_per_batch=bytes_per_batch(),
+        read_column="records_read",
+    )
 
 
 @dataclass
@@ -146,22 +117,29 @@ class ViewsReconciliation:
         )
 
 
-def reconcile(con: duckdb.DuckDBPyConnection) -> ViewsReconciliation:
+def reconcile(
+    con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None
+) -> ViewsReconciliation:
+    """Over every load, or those of ``batch_ids``."""
     if not table_exists(con, DATASET, "file_loads"):
         return ViewsReconciliation(0, 0, 0, 0, 0, 0, 0, 0)
+    in_scope = "$all OR list_contains($batches::VARCHAR[], batch_id)"
     row = con.execute(
         f"""
         WITH ev AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.views GROUP BY ALL
+            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.views
+            WHERE {in_scope} GROUP BY ALL
         ),
         q AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.quarantine GROUP BY ALL
+            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.quarantine
+            WHERE {in_scope} GROUP BY ALL
         ),
         joined AS (
             SELECT l.*, coalesce(ev.n, 0) AS ev_n, coalesce(q.n, 0) AS q_n
             FROM {DATASET}.file_loads AS l
             LEFT JOIN ev USING (batch_id, source_file)
             LEFT JOIN q USING (batch_id, source_file)
+            WHERE {in_scope}
         )
         SELECT count(*), coalesce(sum(records_read), 0), coalesce(sum(product_views), 0),
                coalesce(sum(ignored_events), 0), coalesce(sum(quarantined), 0),
@@ -170,29 +148,26 @@ def reconcile(con: duckdb.DuckDBPyConnection) -> ViewsReconciliation:
                    WHERE records_read <> product_views + ignored_events + quarantined
                    OR product_views <> ev_n OR quarantined <> q_n)
         FROM joined
-        """
+        """,
+        {"all": batch_ids is None, "batches": batch_ids or []},
     ).fetchone()
     return ViewsReconciliation(*(int(v) for v in row))
 
 
-@dataclass
-class LoadReport:
-    batch_ids: list[str]
-    files: int
-    rewritten: int
-    records_read: int
-    product_views: int
-    quarantined: int
-    seconds: float
-
-
-def report(plan: LoadPlan, started: float) -> LoadReport:
-    return LoadReport(
-        list(plan.batch_ids),
-        len(plan.pending),
-        len(plan.rewritten),
-        plan.records_read,
-        plan.product_views,
-        plan.quarantined,
-        round(time.perf_counter() - started, 3),
-    )
+# The view files of the commerce domain (its shop database is a plain dlt SQL source).
+DOMAIN = FileDomain(
+    name="commerce",
+    dataset=DATASET,
+    pipeline=pipeline,
+    source=views_source,
+    landing=landing,
+    plan=plan_load,
+    reconcile=reconcile,
+    publish=publish_serving,
+    rows_table="views",
+    served_marts=("commerce/ctr_minute",),
+    check_name="events_reconcile",
+    check_description="Per file read: records = product views + ignored + quarantined, and "
+    "exactly the views and quarantined rows counted landed.",
+    description="Every new or rewritten view file of ``COMMERCE_VIEWS_URL``.",
+)

@@ -1,8 +1,9 @@
-"""One incremental load of game events, usable from Dagster or on its own.
+"""The gaming domain's contract (:data:`DOMAIN`): one incremental load of game events.
 
 ``plan_load`` (under the warehouse lock) compares the landing listing with
-``gaming_raw.files`` and reads only new or rewritten files; the caller hands the batch to dlt
-and then calls ``publish_serving`` so the API sees the new rows.
+``gaming_raw.files`` and reads only new or rewritten files; dlt loads them and
+``publish_serving`` copies the marts (views over the raw tables) so the API sees the new
+rows. :func:`loaders.file_domain.load_once` runs the steps in that order.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import duckdb
 from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
+from loaders.file_domain import FileDomain
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import validate
-from loaders.gaming.source import SCHEMAS, gaming_events_source
+from loaders.gaming.source import gaming_events_source
 from loaders.incremental_files import Reconciliation
 from tributary import serving
 
@@ -50,14 +52,13 @@ def loaded_manifest() -> dict[str, str]:
     return incremental_files.loaded_manifest(DATASET)
 
 
-def plan_load(landing: Landing, max_files: int | None = None) -> LoadPlan:
+def plan_load(landing: Landing | None = None, max_files: int | None = None) -> LoadPlan:
     """List and diff against the manifest; files are read when the plan's source is extracted.
     Caller holds the lock until the load is done."""
     return batched_load.plan_load(
-        landing,
+        landing or Landing(),
         DATASET,
-        validate=validate,
-        schemas=SCHEMAS,
+        parse=batched_load.validating_parser(validate),
         make_source=gaming_events_source,
         max_files=max_files,
         files_per_batch=files_per_batch(),
@@ -73,3 +74,20 @@ def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None
     """Lines read = valid + quarantined for every load (or those of ``batch_ids``), and exactly
     those rows landed (see :func:`loaders.incremental_files.reconcile`)."""
     return incremental_files.reconcile(con, DATASET, batch_ids)
+
+
+DOMAIN = FileDomain(
+    name="gaming",
+    dataset=DATASET,
+    pipeline=pipeline,
+    source=gaming_events_source,
+    landing=Landing,
+    plan=plan_load,
+    reconcile=reconcile,
+    publish=publish_serving,
+    served_marts=("gaming/revenue", "gaming/user_events"),
+    serve_after_load=True,
+    check_description="Every line read is a valid event or quarantined, and exactly those "
+    "rows landed.",
+    description="Read every new or rewritten file in ``GAMING_EVENTS_URL`` and load it with dlt.",
+)

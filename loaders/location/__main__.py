@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from loaders.common import open_warehouse
 from loaders.location import pipeline as location
 from loaders.location.source import location_minutes_source
-from tributary.locking import warehouse_lock
+from tributary import warehouse
 
 
 def main() -> None:
-    with warehouse_lock():
-        info = location.pipeline().run(location_minutes_source())
-        print(info)
-        con = open_warehouse(read_only=True)
-        try:
+    with warehouse.locked():
+        print(location.pipeline().run(location_minutes_source()))
+        with warehouse.connect(read_only=True, lock=False) as con:
             print(location.reconcile(con))
-        finally:
-            con.close()
 
 
 if __name__ == "__main__":

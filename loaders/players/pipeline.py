@@ -1,4 +1,4 @@
-"""One incremental load of player events, usable from Dagster or on its own.
+"""The players domain's contract (:data:`DOMAIN`): one incremental load of player events.
 
 ``plan_load`` (under the warehouse lock) compares the landing listing with
 ``players_raw.files``; only new or rewritten files are read, in bounded batches streamed
@@ -10,7 +10,6 @@ load). The marts are dbt tables, so ``publish_serving`` is called after ``dbt bu
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from pathlib import Path
 
@@ -19,10 +18,11 @@ import duckdb
 from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
+from loaders.file_domain import FileDomain
 from loaders.incremental_files import Reconciliation
-from loaders.players.landing import LandedFile, Landing, events_landing, read_timezones
+from loaders.players.landing import Landing, events_landing, read_timezones
 from loaders.players.parsing import parse_timezones, validate
-from loaders.players.source import SCHEMAS, players_events_source
+from loaders.players.source import players_events_source
 from tributary import serving
 
 PIPELINE_NAME = "players_events"
@@ -69,10 +69,6 @@ def loaded_manifest(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, s
     return incremental_files.loaded_manifest(DATASET, con)
 
 
-def pending_files(landing: Landing, manifest: dict[str, str]) -> list[LandedFile]:
-    return [f for f in landing.list() if manifest.get(f.path) != f.fingerprint]
-
-
 def plan_load(landing: Landing | None = None, max_files: int | None = None) -> LoadPlan:
     """List and diff against the manifest, read the (small) time-zone file; event files are
     read batch by batch when the plan's source is extracted. Caller holds the lock."""
@@ -80,21 +76,11 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
     return batched_load.plan_load(
         landing or events_landing(),
         DATASET,
-        validate=validate,
-        schemas=SCHEMAS,
+        parse=batched_load.validating_parser(validate),
         make_source=functools.partial(players_events_source, timezones=timezones),
         max_files=max_files,
         files_per_batch=files_per_batch(),
     )
-
-
-def pending_key(files: list[LandedFile], timezones_fingerprint: str) -> str:
-    """A stable key for a set of pending files (the sensor's run key)."""
-    digest = hashlib.sha256()
-    for f in sorted(files, key=lambda f: f.path):
-        digest.update(f"{f.path}\0{f.fingerprint}\n".encode())
-    digest.update(timezones_fingerprint.encode())
-    return digest.hexdigest()[:32]
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
@@ -104,7 +90,26 @@ def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path 
     )
 
 
-def reconcile(con: duckdb.DuckDBPyConnection) -> Reconciliation:
-    """For each load (batch, file): lines read = valid + quarantined, and exactly that many
-    rows are in ``events`` and ``quarantine``."""
-    return incremental_files.reconcile(con, DATASET)
+def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
+    """For each load (batch, file; all, or those of ``batch_ids``): lines read = valid +
+    quarantined, and exactly that many rows are in ``events`` and ``quarantine``."""
+    return incremental_files.reconcile(con, DATASET, batch_ids)
+
+
+DOMAIN = FileDomain(
+    name="players",
+    dataset=DATASET,
+    pipeline=pipeline,
+    source=players_events_source,
+    landing=events_landing,
+    plan=plan_load,
+    reconcile=reconcile,
+    publish=publish_serving,
+    served_marts=tuple(
+        f"players/{m}" for m in ("registration_data", "session_data", "match_data", "game_stats")
+    ),
+    check_description="Every line read is an event or quarantined at load, and exactly those "
+    "rows landed.",
+    description="Read every new or rewritten file in ``PLAYERS_EVENTS_URL`` (and the time-zone "
+    "file) and load it with dlt.",
+)

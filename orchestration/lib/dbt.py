@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,6 @@ from dagster_dbt import (
     DbtCliResource,
     DbtProject,
 )
-
-from orchestration.lib.warehouse import pin_data_dir
-from tributary import settings
-from tributary.locking import warehouse_lock
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -57,16 +53,3 @@ class TributaryDbtTranslator(DagsterDbtTranslator):
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
-
-
-def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """``dbt build`` of the selected models, holding the warehouse lock.
-
-    Artefacts go to ``$TRIBUTARY_DATA_DIR/dbt/target``: one stable folder per data dir keeps
-    dbt's partial-parse cache warm (a fresh folder per run re-parses the whole project), and
-    the lock means only one dbt invocation uses it at a time.
-    """
-    pin_data_dir()
-    target = settings.data_dir() / "dbt" / "target"
-    with warehouse_lock():
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()

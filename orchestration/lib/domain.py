@@ -1,25 +1,19 @@
-"""Factories for what every domain has: the reconciliation check on its raw load, the dbt
-build of its models and the serving-snapshot asset the API reads."""
+"""Factories for what every domain has: the reconciliation check on its raw load, the
+serving-snapshot asset the API reads and the refresh job; and, for a file-fed domain, all
+of it from its :class:`~loaders.file_domain.FileDomain` (the dlt asset runs
+:func:`~loaders.file_domain.load_once`, the CLI's load). The dbt models are one multi-asset
+for every domain (``orchestration/defs/dbt.py``)."""
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dlt import DagsterDltResource, dlt_assets
 
-from loaders.common import open_warehouse
-from orchestration.lib.dbt import TributaryDbtTranslator, dbt_build, dbt_project
-from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
+from loaders.file_domain import FileDomain, Reconciled, load_once
+from orchestration.lib.dlt import WarehouseDltTranslator
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, WarehouseResource
 from tributary import serving
-from tributary.locking import warehouse_lock
-
-
-class Reconciled(Protocol):
-    """A reconciliation's outcome: ``passed``, and its counts as plain fields."""
-
-    @property
-    def passed(self) -> bool: ...
 
 
 def reconciliation_check(
@@ -32,15 +26,9 @@ def reconciliation_check(
     fields become the metadata) over a read-only warehouse, under the warehouse lock."""
 
     @dg.asset_check(asset=asset, name=name, blocking=True, description=description)
-    def check() -> dg.AssetCheckResult:
-        pin_data_dir()
-        with warehouse_lock():
-            con = open_warehouse(read_only=True)
-            try:
-                result = reconcile(con)
-            finally:
-                con.close()
-        return reconciliation_result(result)
+    def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            return reconciliation_result(reconcile(con))
 
     return check
 
@@ -49,43 +37,89 @@ def reconciliation_result(result: Reconciled) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=result.passed, metadata=dict(vars(result)))
 
 
-def domain_dbt_assets(domain: str, description: str) -> dg.AssetsDefinition:
-    """``<domain>_dbt``: ``dbt build`` of the models tagged ``domain``, tests as asset checks;
-    ``description`` is the op's description in the UI."""
-
-    def build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt)
-
-    build.__doc__ = description
-    return dbt_assets(
-        manifest=dbt_project.manifest_path,
-        select=f"tag:{domain}",
-        name=f"{domain}_dbt",
-        dagster_dbt_translator=TributaryDbtTranslator(),
-        op_tags=WAREHOUSE_WRITER_TAGS,
-    )(build)
-
-
 def serving_snapshot_asset(
     domain: str,
-    served_marts: Sequence[dg.AssetKey],
-    publish: Callable[[], None],
+    served_marts: Sequence[str],
+    publish: Callable[[], object],
 ) -> dg.AssetsDefinition:
-    """``serving/<domain>``: the read-only snapshot of the marts the API serves."""
+    """``serving/<domain>``: the read-only snapshot of the marts (``schema/table``) the API
+    serves."""
 
     @dg.asset(
         key=dg.AssetKey(["serving", domain]),
         group_name=domain,
-        deps=list(served_marts),
+        deps=[dg.AssetKey.from_user_string(m) for m in served_marts],
         kinds={"duckdb"},
         op_tags=WAREHOUSE_WRITER_TAGS,
         description=f"Read-only snapshot of the {domain} marts that the API serves "
         f"(serving/{domain}/<version>.duckdb).",
     )
-    def snapshot() -> dg.MaterializeResult:
-        pin_data_dir()
-        with warehouse_lock():
+    def snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.locked():
             publish()
         return dg.MaterializeResult(metadata=serving.row_counts(domain))
 
     return snapshot
+
+
+def refresh_job(
+    domain: str,
+    description: str,
+    selection: dg.AssetSelection | None = None,
+    tags: dict[str, str] | None = None,
+):
+    """``<domain>_refresh``: everything in the domain's group (or ``selection``) in dependency
+    order, tagged as a warehouse writer (the run queue lets one run at a time)."""
+    return dg.define_asset_job(
+        name=f"{domain}_refresh",
+        selection=selection or dg.AssetSelection.groups(domain),
+        tags={**WAREHOUSE_WRITER_TAGS, **(tags or {})},
+        description=description,
+    )
+
+
+def file_load_asset(spec: FileDomain) -> dg.AssetsDefinition:
+    """``<dataset>``: the dlt load of every pending file (``load_once`` without its check,
+    which is the blocking asset check, and without publishing, the serving asset's job)."""
+
+    def load(
+        context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource
+    ):
+        events: list = []
+
+        def run(pipeline, plan) -> None:
+            context.log.info(
+                "%d files listed, %d pending (%d rewritten)",
+                plan.listed,
+                len(plan.pending),
+                len(plan.rewritten),
+            )
+            events.extend(dlt.run(context, dlt_source=plan.source(), dlt_pipeline=pipeline))
+
+        done = load_once(
+            spec, lock_timeout=warehouse.lock_timeout_seconds, check=False, publish=False, run=run
+        )
+        context.log.info("loaded %s", done.report)
+        yield from events
+
+    load.__doc__ = spec.description
+    return dlt_assets(
+        dlt_source=spec.source(),
+        dlt_pipeline=spec.pipeline(),
+        name=spec.dataset,
+        dagster_dlt_translator=WarehouseDltTranslator(spec.dataset, spec.name),
+        op_tags=WAREHOUSE_WRITER_TAGS,
+    )(load)
+
+
+def file_domain_assets(
+    spec: FileDomain,
+) -> tuple[dg.AssetsDefinition, dg.AssetChecksDefinition, dg.AssetsDefinition]:
+    """The dlt load, its blocking reconciliation check and the serving snapshot of a
+    file-fed domain."""
+    raw = dg.AssetKey([spec.dataset, spec.rows_table])
+    return (
+        file_load_asset(spec),
+        reconciliation_check(raw, spec.reconcile, spec.check_description, spec.check_name),
+        serving_snapshot_asset(spec.name, spec.served_marts, spec.publish),
+    )

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-PLATFORMS = ["iOS", "Android", "MobileWeb"]
+from tributary.platforms import PLATFORMS
+
 DEVICES = {
     "iOS": ["ios", "iphone", "ipad"],
     "Android": ["android"],

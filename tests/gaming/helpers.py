@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from loaders.file_domain import load_once
 from loaders.gaming import pipeline as gaming
-from loaders.gaming.landing import Landing
 from tests.conftest import rows
 from tributary import settings
-from tributary.locking import warehouse_lock
 
 
 def landing() -> Path:
@@ -31,12 +30,8 @@ def land(name: str, lines: list[Any], folder: Path | None = None) -> Path:
 
 
 def load(url: str | None = None, max_files: int | None = None) -> gaming.LoadPlan:
-    """One incremental load + snapshot publish, as the sensor does it."""
-    with warehouse_lock():
-        plan = gaming.plan_load(Landing(url), max_files)
-        gaming.pipeline().run(plan.source())
-        gaming.publish_serving()
-    return plan
+    """One incremental load + snapshot publish, as the CLI and the sensor do it."""
+    return load_once(gaming.DOMAIN, url=url, max_files=max_files).plan
 
 
 def mart_snapshot() -> dict[str, list[tuple]]:

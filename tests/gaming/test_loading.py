@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
-from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from tests.gaming.helpers import event, land, load, mart_snapshot, rows
+from tributary import warehouse
 
 
 def test_seed_example_gives_the_expected_tables(built_data_dir):
@@ -114,11 +114,8 @@ def test_bad_lines_are_quarantined_with_reasons_and_counts_reconcile(built_data_
         (13, "line is empty"),
     ]
     assert rows("SELECT raw FROM gaming.quarantine WHERE line_number = 2") == [("not json at all",)]
-    con = open_warehouse(read_only=True)
-    try:
+    with warehouse.connect(read_only=True, lock=False) as con:
         check = gaming.reconcile(con)
-    finally:
-        con.close()
     assert check.passed
     assert (check.lines_read, check.valid, check.quarantined) == (13, 1, 12)
 
@@ -196,11 +193,8 @@ def test_crash_between_extract_and_load_loses_and_duplicates_nothing(built_data_
     load()  # the next run finishes the pending package and re-reads the file
     assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [("A", "1.00"), ("B", "2.00")]
     assert rows("SELECT count(*) FROM gaming.quarantine") == [(1,)]
-    con = open_warehouse(read_only=True)
-    try:
+    with warehouse.connect(read_only=True, lock=False) as con:
         assert gaming.reconcile(con).passed
-    finally:
-        con.close()
 
 
 def test_a_backlog_streams_through_in_bounded_batches(built_data_dir, monkeypatch):
@@ -212,9 +206,6 @@ def test_a_backlog_streams_through_in_bounded_batches(built_data_dir, monkeypatc
     assert (plan.lines_read, plan.valid, plan.quarantined) == (10, 5, 5)
     assert rows("SELECT count(DISTINCT batch_id) FROM gaming_raw.files") == [(3,)]
     assert rows("SELECT count(*), min(total_spend) FROM gaming.revenue") == [(5, "1.25")]
-    con = open_warehouse(read_only=True)
-    try:
+    with warehouse.connect(read_only=True, lock=False) as con:
         assert gaming.reconcile(con, plan.batch_ids[:1]).lines_read == 4
         assert gaming.reconcile(con).passed
-    finally:
-        con.close()

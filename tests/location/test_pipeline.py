@@ -12,7 +12,6 @@ from datetime import datetime
 
 import pytest
 
-from loaders.common import open_warehouse
 from loaders.location import pipeline as location
 from loaders.location.source import location_minutes_source
 from simulation.location import generator
@@ -20,7 +19,7 @@ from simulation.location.__main__ import sample
 from tests.conftest import rows, run_job
 from tests.location.helpers import TS
 from tests.location.test_trace import expected_minutes
-from tributary.locking import warehouse_lock
+from tributary import warehouse
 
 
 def haversine_km(a: dict, b: dict) -> float:
@@ -111,13 +110,10 @@ def test_refresh_builds_the_marts_incrementally(data_dir, monkeypatch):
     seq_before = rows("SELECT max(seq) FROM location_raw.minutes")[0][0]
     # The second load on its own (the dbt half was checked above): only changed minutes come,
     # merged in place.
-    with warehouse_lock():
+    with warehouse.locked():
         location.pipeline().run(location_minutes_source())
-        con = open_warehouse(read_only=True)
-        try:
+        with warehouse.connect(read_only=True, lock=False) as con:
             check = location.reconcile(con)
-        finally:
-            con.close()
     assert check.passed, check
     assert check.pending == 0 and check.accepted == check.points_in_store
     changed = rows(

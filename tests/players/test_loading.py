@@ -3,25 +3,19 @@ files re-read, the time-zone file, and the reconciliation."""
 
 from __future__ import annotations
 
-from loaders.common import open_warehouse
+from loaders.file_domain import load_once
 from loaders.players import pipeline as players
 from tests.players.helpers import land, land_timezones, ping, rows
-from tributary.locking import warehouse_lock
+from tributary import warehouse
 
 
 def _load() -> players.LoadPlan:
-    with warehouse_lock():
-        plan = players.plan_load()
-        players.pipeline().run(plan.source())
-    return plan
+    return load_once(players.DOMAIN).plan
 
 
 def _reconciles() -> players.Reconciliation:
-    con = open_warehouse(read_only=True)
-    try:
+    with warehouse.connect(read_only=True, lock=False) as con:
         return players.reconcile(con)
-    finally:
-        con.close()
 
 
 def test_structurally_invalid_lines_are_quarantined_at_load(data_dir):

@@ -1,4 +1,5 @@
-"""The daily-partitioned pull, its completeness checks, the dbt models and the serving snapshot.
+"""The daily-partitioned pull, its completeness checks and the serving snapshot (the dbt
+models are in ``orchestration/defs/dbt.py``).
 
 ``adreports_raw`` materialises one day per partition (a run over a partition range pulls every
 day of it in one dlt load). Each run reports the four completeness checks of
@@ -16,11 +17,12 @@ import dagster as dg
 
 from loaders.adreports import pipeline as adreports
 from loaders.adreports.completeness import CHECKS
+from loaders.adreports.config import ProviderConfig, ProviderNotConfigured
 from loaders.adreports.pipeline import PullReport
-from loaders.adreports.provider import provider
 from loaders.adreports.session import ProviderError
-from orchestration.lib.domain import domain_dbt_assets, serving_snapshot_asset
-from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
+from orchestration.lib.domain import serving_snapshot_asset
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
+from tributary.warehouse import pin_data_dir
 
 GROUP = "adreports"
 DAILY = dg.DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC")
@@ -107,17 +109,16 @@ def check_results(report: PullReport) -> list[dg.AssetCheckResult]:
     op_tags=WAREHOUSE_WRITER_TAGS,
 )
 def adreports_raw(context: dg.AssetExecutionContext):
-    """Pull the report for the run's days (``ADREPORTS_API_URL`` or the embedded simulator)."""
+    """Pull the report for the run's days from ``ADREPORTS_API_URL``."""
     pin_data_dir()
     days = [DAILY.time_window_for_partition_key(k).start.date() for k in context.partition_keys]
-    with provider() as config:
-        try:
-            report = adreports.pull(days, config)
-        except ProviderError as exc:
-            raise dg.Failure(
-                description=f"adreports pull of {days[0]}..{days[-1]} failed: {exc}",
-                metadata={"days": len(days), "error": str(exc)},
-            ) from None
+    try:
+        report = adreports.pull(days, ProviderConfig.from_env())
+    except (ProviderError, ProviderNotConfigured) as exc:
+        raise dg.Failure(
+            description=f"adreports pull of {days[0]}..{days[-1]} failed: {exc}",
+            metadata={"days": len(days), "error": str(exc)},
+        ) from None
     context.log.info(
         "pull %s: %d days, %d retries, %d token refreshes; failed: %s",
         report.pull_id,
@@ -139,14 +140,8 @@ def adreports_raw(context: dg.AssetExecutionContext):
     yield from check_results(report)
 
 
-adreports_dbt = domain_dbt_assets(
-    "adreports",
-    "Staging, intermediate and mart models of the adreports domain, with their tests.",
-)
-
-
 adreports_serving_snapshot = serving_snapshot_asset(
     GROUP,
-    [dg.AssetKey(["adreports", "daily_revenue"]), dg.AssetKey(["adreports", "daily_status"])],
+    ["adreports/daily_revenue", "adreports/daily_status"],
     adreports.publish_serving,
 )

@@ -12,6 +12,7 @@ import datetime as dt
 import dagster as dg
 
 from loaders.adreports.config import catchup_days, yesterday
+from orchestration.lib.domain import refresh_job
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 
 SELECTION = dg.AssetSelection.groups("adreports")
@@ -24,20 +25,19 @@ adreports_daily_job = dg.define_asset_job(
 )
 
 
-def _catchup_tags() -> dict[str, str]:
+def catchup_tags() -> dict[str, str]:
+    """The partition range of the last ``ADREPORTS_CATCHUP_DAYS`` days, ending yesterday."""
     last = yesterday()
     first = last - dt.timedelta(days=catchup_days() - 1)
     return {
-        **WAREHOUSE_WRITER_TAGS,
         "dagster/asset_partition_range_start": first.isoformat(),
         "dagster/asset_partition_range_end": last.isoformat(),
     }
 
 
-adreports_refresh_job = dg.define_asset_job(
-    name="adreports_refresh",
-    selection=SELECTION,
-    tags=_catchup_tags(),
-    description="Pull the last ADREPORTS_CATCHUP_DAYS days (ending yesterday) in one run, "
+adreports_refresh_job = refresh_job(
+    "adreports",
+    "Pull the last ADREPORTS_CATCHUP_DAYS days (ending yesterday) in one run, "
     "check them, rebuild the marts, publish.",
+    tags=catchup_tags(),
 )

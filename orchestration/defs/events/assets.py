@@ -9,7 +9,8 @@
   re-read and whatever event of that hour is missing from the lake is landed (exactly once:
   what is there counts as duplicates), then the hour's partitions are compacted. Any hour can
   be (re)materialised from the UI, alone or as a range;
-- the dbt models of the ``events`` tag, which read the lake as external sources.
+- the dbt models of the ``events`` tag (``orchestration/defs/dbt.py``), which read the lake
+  as external sources.
 """
 
 import dagster as dg
@@ -17,8 +18,8 @@ import dagster as dg
 from loaders.events import files
 from loaders.events.lake import Lake
 from loaders.events.reconcile import reconcile
-from orchestration.lib.domain import domain_dbt_assets
-from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, pin_data_dir
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
+from tributary.warehouse import pin_data_dir
 
 GROUP = "events"
 LAKE_EVENTS = dg.AssetKey(["events_lake", "events"])
@@ -122,9 +123,3 @@ def events_lake_hours(context: dg.AssetExecutionContext):
         }
     )
     yield check_batches([b.batch_id for b in results], LAKE_HOURS)
-
-
-events_dbt = domain_dbt_assets(
-    "events",
-    "Staging views over the lake and the daily count, DAU and KPI marts.",
-)

@@ -11,7 +11,6 @@
 """
 
 import asyncio
-import hashlib
 import os
 
 import dagster as dg
@@ -27,8 +26,8 @@ from orchestration.defs.events.assets import (
     check_batches,
     events_lake_land,
 )
-from orchestration.lib.warehouse import pin_data_dir
-from tributary.locking import WarehouseBusy
+from orchestration.lib.sensors import run_key, skip_when_busy
+from tributary.warehouse import pin_data_dir
 
 
 @dg.sensor(
@@ -43,11 +42,9 @@ def events_files_sensor(context: dg.SensorEvaluationContext):
     pending, listed = pending_files(Landing(config.events_url()), Lake())
     if not pending:
         return dg.SkipReason(f"no new files among {listed} listed")
-    key = hashlib.sha256(
-        "\n".join(f"{f.path}\0{f.fingerprint}" for f in pending).encode()
-    ).hexdigest()[:24]
     return dg.RunRequest(
-        run_key=f"events-files-{key}", tags={"events/pending_files": str(len(pending))}
+        run_key=run_key(pending, prefix="events-files-"),
+        tags={"events/pending_files": str(len(pending))},
     )
 
 
@@ -58,15 +55,13 @@ def events_files_sensor(context: dg.SensorEvaluationContext):
     asset_selection=[events_lake_land],
     description="Consumes the NATS subject in micro-batches into the lake (see module docstring).",
 )
+@skip_when_busy("the lake writer lock is held; retrying next tick")
 def events_stream_sensor(context: dg.SensorEvaluationContext):
     if not config.nats_url():
         return dg.SkipReason("EVENTS_NATS_URL is not set")
     pin_data_dir()
     seconds = float(os.environ.get("EVENTS_STREAM_TICK_SECONDS", "20"))
-    try:
-        load = asyncio.run(consume(max_seconds=seconds, lock_timeout=2.0))
-    except WarehouseBusy:
-        return dg.SkipReason("the lake writer lock is held; retrying next tick")
+    load = asyncio.run(consume(max_seconds=seconds, lock_timeout=2.0))
     if not load.batches:
         return dg.SkipReason("no messages")
     check = check_batches(load.batch_ids, LAKE_EVENTS)

@@ -13,18 +13,14 @@ Dagster 1.13's sensor daemon does not loop faster, which is most of the measured
 """
 
 import os
-import time
 
 import dagster as dg
 
-from loaders import batched_load
-from loaders.common import open_warehouse
-from loaders.gaming import pipeline as gaming
-from loaders.gaming.landing import Landing
+from loaders.file_domain import load_once
+from loaders.gaming.pipeline import DOMAIN
 from orchestration.defs.gaming.assets import RAW_EVENTS, SERVING, gaming_raw
-from orchestration.lib.warehouse import pin_data_dir
+from orchestration.lib.sensors import skip_when_busy
 from tributary import serving
-from tributary.locking import WarehouseBusy, warehouse_lock
 
 RAW_TABLES = ["events", "quarantine", "files", "file_loads"]
 LOCK_WAIT_SECONDS = 2.0
@@ -48,28 +44,16 @@ def _interval() -> int:
     asset_selection=[gaming_raw],
     description="Loads new game-event files within seconds of landing (see module docstring).",
 )
+# Wait a moment for short holders (another sensor reading its manifest); skip the tick when a
+# run holds the warehouse for longer.
+@skip_when_busy()
 def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    pin_data_dir()
-    started = time.perf_counter()
-    landing = Landing()
-    try:
-        # Wait a moment for short holders (another sensor reading its manifest); skip the tick
-        # when a run holds the warehouse for longer.
-        with warehouse_lock(timeout=LOCK_WAIT_SECONDS):
-            plan = gaming.plan_load(landing, max_files=_max_files())
-            if plan.empty:
-                return dg.SkipReason(f"no new files among {plan.listed} listed")
-            gaming.pipeline().run(plan.source())
-            con = open_warehouse()
-            try:
-                check = gaming.reconcile(con, plan.batch_ids)
-                published = gaming.publish_serving(con) is not None
-            finally:
-                con.close()
-    except WarehouseBusy:
-        return dg.SkipReason("warehouse busy (a run is writing); retrying next tick")
-
-    load = batched_load.report(plan, started)
+    done = load_once(
+        DOMAIN, max_files=_max_files(), lock_timeout=LOCK_WAIT_SECONDS, only_if_pending=True
+    )
+    if done.plan.empty:
+        return dg.SkipReason(f"no new files among {done.plan.listed} listed")
+    load, check = done.report, done.reconciliation
     context.log.info("loaded %s", load)
     batch_meta = {
         "batch_ids": ", ".join(load.batch_ids),
@@ -84,7 +68,7 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
     }
     events: list = [
         dg.AssetMaterialization(
-            asset_key=["gaming_raw", table],
+            asset_key=[DOMAIN.dataset, table],
             metadata={**batch_meta, "rows_loaded": rows[table], "seconds": load.seconds},
         )
         for table in RAW_TABLES
@@ -92,13 +76,13 @@ def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
     events.append(
         dg.AssetCheckEvaluation(
             asset_key=RAW_EVENTS,
-            check_name="lines_reconcile",
+            check_name=DOMAIN.check_name,
             passed=check.passed,
             metadata=dict(vars(check)),
         )
     )
-    if published:
+    if done.published:
         events.append(
-            dg.AssetMaterialization(asset_key=SERVING, metadata=serving.row_counts("gaming"))
+            dg.AssetMaterialization(asset_key=SERVING, metadata=serving.row_counts(DOMAIN.name))
         )
     return dg.SensorResult(asset_events=events, cursor=load.batch_ids[-1])

@@ -4,14 +4,12 @@ import os
 
 import dagster as dg
 
-from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
+from orchestration.lib.domain import refresh_job
 
 # Load the changed minutes, check them, rebuild the marts.
-location_refresh_job = dg.define_asset_job(
-    name="location_refresh",
-    selection=dg.AssetSelection.groups("location"),
-    tags=WAREHOUSE_WRITER_TAGS,
-    description="Load the minutes changed in the location store, rebuild the location marts.",
+location_refresh_job = refresh_job(
+    "location",
+    "Load the minutes changed in the location store, rebuild the location marts.",
 )
 
 location_refresh_schedule = dg.ScheduleDefinition(
