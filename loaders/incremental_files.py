@@ -273,32 +273,50 @@ class Reconciliation:
     quarantine_landed: int
     mismatched_loads: int
     orphan_rows: int
+    ignored: int = 0
 
     @property
     def passed(self) -> bool:
         return (
             self.mismatched_loads == 0
-            and self.lines_read == self.valid + self.quarantined
+            and self.lines_read == self.valid + self.ignored + self.quarantined
             and self.valid == self.events_landed
             and self.quarantined == self.quarantine_landed
         )
 
 
+@dataclass(frozen=True)
+class LoadCounts:
+    """The names of a domain's ``file_loads`` count columns and of its rows table; ``ignored``
+    (lines read on purpose and not kept, e.g. other event types) is optional."""
+
+    rows_table: str = "events"
+    read: str = "lines_read"
+    valid: str = "valid_rows"
+    quarantined: str = "quarantined_rows"
+    ignored: str | None = None
+
+
 def reconcile(
-    con: duckdb.DuckDBPyConnection, dataset: str, batch_ids: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    batch_ids: list[str] | None = None,
+    counts: LoadCounts = LoadCounts(),
 ) -> Reconciliation:
-    """For each load (batch, file) in ``<dataset>.file_loads``: lines read = valid +
-    quarantined, and exactly that many rows are in ``events`` and ``quarantine``. Rows of a batch
-    with no completed load record (a crash before dlt finished) are invisible downstream and
-    counted as ``orphan_rows``. ``batch_ids`` limits the check to those batches (None: all)."""
+    """For each load (batch, file) in ``<dataset>.file_loads``: lines read = valid (+ ignored) +
+    quarantined, and exactly that many rows are in the rows table and ``quarantine``. Rows of a
+    batch with no completed load record (a crash before dlt finished) are invisible downstream
+    and counted as ``orphan_rows``. ``batch_ids`` limits the check to those batches (None: all)."""
     if not table_exists(con, dataset, "file_loads"):
         return Reconciliation(0, 0, 0, 0, 0, 0, 0, 0)
     in_scope = "$all OR list_contains($batches::VARCHAR[], batch_id)"
+    c = counts
+    ignored = c.ignored or "0"
     row = con.execute(
         f"""
         WITH loads AS (SELECT * FROM {dataset}.file_loads WHERE {in_scope}),
         ev AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {dataset}.events
+            SELECT batch_id, source_file, count(*) AS n FROM {dataset}.{c.rows_table}
             WHERE {in_scope} GROUP BY ALL
         ),
         q AS (
@@ -313,12 +331,13 @@ def reconcile(
         )
         SELECT
             count(*),
-            coalesce(sum(lines_read), 0), coalesce(sum(valid_rows), 0),
-            coalesce(sum(quarantined_rows), 0), coalesce(sum(ev_n), 0), coalesce(sum(q_n), 0),
-            count(*) FILTER (WHERE lines_read <> valid_rows + quarantined_rows
-                             OR valid_rows <> ev_n OR quarantined_rows <> q_n),
+            coalesce(sum({c.read}), 0), coalesce(sum({c.valid}), 0),
+            coalesce(sum({c.quarantined}), 0), coalesce(sum(ev_n), 0), coalesce(sum(q_n), 0),
+            count(*) FILTER (WHERE {c.read} <> {c.valid} + {ignored} + {c.quarantined}
+                             OR {c.valid} <> ev_n OR {c.quarantined} <> q_n),
             (SELECT coalesce(sum(n), 0) FROM ev ANTI JOIN loads USING (batch_id, source_file))
-            + (SELECT coalesce(sum(n), 0) FROM q ANTI JOIN loads USING (batch_id, source_file))
+            + (SELECT coalesce(sum(n), 0) FROM q ANTI JOIN loads USING (batch_id, source_file)),
+            coalesce(sum({ignored}), 0)
         FROM joined
         """,
         {"all": batch_ids is None, "batches": batch_ids or []},

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import dlt
 import duckdb
@@ -29,9 +28,16 @@ from loaders.batched_load import BatchSchemas, LoadPlan, ParsedBatch, batch_reso
 from loaders.commerce.publish import publish_serving
 from loaders.commerce.settings import views_url
 from loaders.commerce.views_parsing import QUARANTINE_SCHEMA, VIEWS_SCHEMA, parse_files
-from loaders.common import table_exists, warehouse_pipeline
+from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
-from loaders.incremental_files import LandedFile, Landing, new_batch_id, with_batch
+from loaders.incremental_files import (
+    LandedFile,
+    Landing,
+    LoadCounts,
+    Reconciliation,
+    new_batch_id,
+    with_batch,
+)
 
 PIPELINE_NAME = "commerce_views"
 DATASET = "commerce_views"
@@ -93,65 +99,20 @@ def plan_load(land: Landing | None = None, max_files: int | None = None) -> Load
     )
 
 
-@dataclass
-class ViewsReconciliation:
-    """Per load (batch, file): records read = views + ignored + quarantined, and exactly the
-    views and quarantined rows counted are in ``views`` / ``quarantine``."""
-
-    loads: int
-    records_read: int
-    product_views: int
-    ignored_events: int
-    quarantined: int
-    views_landed: int
-    quarantine_landed: int
-    mismatched_loads: int
-
-    @property
-    def passed(self) -> bool:
-        return (
-            self.mismatched_loads == 0
-            and self.records_read == self.product_views + self.ignored_events + self.quarantined
-            and self.product_views == self.views_landed
-            and self.quarantined == self.quarantine_landed
-        )
+# Per load (batch, file): records read = views + ignored + quarantined, and exactly the views
+# and quarantined rows counted are in ``views`` / ``quarantine``.
+COUNTS = LoadCounts(
+    rows_table="views",
+    read="records_read",
+    valid="product_views",
+    quarantined="quarantined",
+    ignored="ignored_events",
+)
 
 
-def reconcile(
-    con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None
-) -> ViewsReconciliation:
+def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
     """Over every load, or those of ``batch_ids``."""
-    if not table_exists(con, DATASET, "file_loads"):
-        return ViewsReconciliation(0, 0, 0, 0, 0, 0, 0, 0)
-    in_scope = "$all OR list_contains($batches::VARCHAR[], batch_id)"
-    row = con.execute(
-        f"""
-        WITH ev AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.views
-            WHERE {in_scope} GROUP BY ALL
-        ),
-        q AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {DATASET}.quarantine
-            WHERE {in_scope} GROUP BY ALL
-        ),
-        joined AS (
-            SELECT l.*, coalesce(ev.n, 0) AS ev_n, coalesce(q.n, 0) AS q_n
-            FROM {DATASET}.file_loads AS l
-            LEFT JOIN ev USING (batch_id, source_file)
-            LEFT JOIN q USING (batch_id, source_file)
-            WHERE {in_scope}
-        )
-        SELECT count(*), coalesce(sum(records_read), 0), coalesce(sum(product_views), 0),
-               coalesce(sum(ignored_events), 0), coalesce(sum(quarantined), 0),
-               coalesce(sum(ev_n), 0), coalesce(sum(q_n), 0),
-               count(*) FILTER (
-                   WHERE records_read <> product_views + ignored_events + quarantined
-                   OR product_views <> ev_n OR quarantined <> q_n)
-        FROM joined
-        """,
-        {"all": batch_ids is None, "batches": batch_ids or []},
-    ).fetchone()
-    return ViewsReconciliation(*(int(v) for v in row))
+    return incremental_files.reconcile(con, DATASET, batch_ids, COUNTS)
 
 
 # The view files of the commerce domain (its shop database is a plain dlt SQL source).
