@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from fsspec.core import url_to_fs
 
 from loaders.common import table_exists
-from tributary import warehouse
+from tributary import duck, warehouse
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -158,6 +158,39 @@ def lines_table(contents: dict[str, bytes]) -> pa.Table:
         raws.extend(lines)
         oks.extend(ok)
     return pa.table([files, numbers, raws, oks], schema=LINES_SCHEMA)
+
+
+LINE_QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
+        pa.field("raw", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+
+def split_classified(
+    lines: pa.Table, classify_sql: str, event_columns: str, events_schema: pa.Schema
+) -> tuple[pa.Table, pa.Table]:
+    """Split a lines table into (events, quarantine): ``classify_sql`` reads ``lines_in`` and
+    gives every line a ``reason`` (NULL: valid); events are ``event_columns`` of the valid lines,
+    quarantine the raw text and reason of the rest, both in file and line order."""
+    con = duck.connect()
+    try:
+        con.register("lines_in", lines)
+        con.execute(f"CREATE TEMP TABLE classified AS {classify_sql}")
+        order = "ORDER BY source_file, line_number"
+        events = con.execute(
+            f"SELECT {event_columns} FROM classified WHERE reason IS NULL {order}"
+        ).fetch_arrow_table()
+        quarantine = con.execute(
+            "SELECT source_file, line_number, raw, reason FROM classified "
+            f"WHERE reason IS NOT NULL {order}"
+        ).fetch_arrow_table()
+    finally:
+        con.close()
+    return events.cast(events_schema), quarantine.cast(LINE_QUARANTINE_SCHEMA)
 
 
 # ----------------------------------------------------------------------------- batches

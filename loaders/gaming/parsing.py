@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from loaders.incremental_files import lines_table
-from tributary import duck
+from loaders.incremental_files import LINE_QUARANTINE_SCHEMA, lines_table, split_classified
 
 __all__ = ["EVENTS_SCHEMA", "QUARANTINE_SCHEMA", "lines_table", "validate"]
 
@@ -37,14 +36,7 @@ EVENTS_SCHEMA = pa.schema(
     ]
 )
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("line_number", pa.int64(), nullable=False),
-        pa.field("raw", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-    ]
-)
+QUARANTINE_SCHEMA = LINE_QUARANTINE_SCHEMA
 
 
 _CLASSIFY = f"""
@@ -103,25 +95,12 @@ classified AS (
 
 def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Split a lines table into (events, quarantine) Arrow tables."""
-    con = duck.connect()
-    try:
-        con.register("lines_in", lines)
-        con.execute(f"CREATE TEMP TABLE classified AS {_CLASSIFY} SELECT * FROM classified")
-        events = con.execute(
-            """
-            SELECT source_file, line_number,
-                   user_value AS "user", ts_value AS "timestamp", evtname_value AS evtname,
-                   CASE WHEN spend_type IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
-                        THEN spend_value END AS spend
-            FROM classified WHERE reason IS NULL
-            """
-        ).fetch_arrow_table()
-        quarantine = con.execute(
-            """
-            SELECT source_file, line_number, raw, reason
-            FROM classified WHERE reason IS NOT NULL
-            """
-        ).fetch_arrow_table()
-    finally:
-        con.close()
-    return events.cast(EVENTS_SCHEMA), quarantine.cast(QUARANTINE_SCHEMA)
+    return split_classified(
+        lines,
+        f"{_CLASSIFY} SELECT * FROM classified",
+        """source_file, line_number,
+           user_value AS "user", ts_value AS "timestamp", evtname_value AS evtname,
+           CASE WHEN spend_type IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
+                THEN spend_value END AS spend""",
+        EVENTS_SCHEMA,
+    )

@@ -19,7 +19,7 @@ import zoneinfo
 
 import pyarrow as pa
 
-from loaders.incremental_files import lines_table
+from loaders.incremental_files import LINE_QUARANTINE_SCHEMA, lines_table, split_classified
 from tributary import duck
 
 __all__ = ["EVENTS_SCHEMA", "QUARANTINE_SCHEMA", "TIMEZONES_SCHEMA", "lines_table", "validate"]
@@ -32,14 +32,7 @@ EVENTS_SCHEMA = pa.schema(
     ]
 )
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("line_number", pa.int64(), nullable=False),
-        pa.field("raw", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-    ]
-)
+QUARANTINE_SCHEMA = LINE_QUARANTINE_SCHEMA
 
 TIMEZONES_SCHEMA = pa.schema(
     [
@@ -62,21 +55,7 @@ FROM lines_in
 
 def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Split a lines table into (events, quarantine) Arrow tables."""
-    con = duck.connect()
-    try:
-        con.register("lines_in", lines)
-        con.execute(f"CREATE TEMP TABLE classified AS {_CLASSIFY}")
-        events = con.execute(
-            "SELECT source_file, line_number, raw FROM classified WHERE reason IS NULL "
-            "ORDER BY source_file, line_number"
-        ).fetch_arrow_table()
-        quarantine = con.execute(
-            "SELECT source_file, line_number, raw, reason FROM classified "
-            "WHERE reason IS NOT NULL ORDER BY source_file, line_number"
-        ).fetch_arrow_table()
-    finally:
-        con.close()
-    return events.cast(EVENTS_SCHEMA), quarantine.cast(QUARANTINE_SCHEMA)
+    return split_classified(lines, _CLASSIFY, "source_file, line_number, raw", EVENTS_SCHEMA)
 
 
 def parse_timezones(data: bytes | None) -> pa.Table:
