@@ -15,7 +15,6 @@ The pattern (see the gaming loader for the full story):
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from fsspec.core import url_to_fs
 
 from loaders.common import table_exists
 from tributary import duck, warehouse
+from tributary.settings import AwsSettings
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -46,14 +46,8 @@ class LandedFile:
 
 
 def _filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
-    options = {}
-    if url.startswith(("s3://", "s3a://")):
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        if endpoint:
-            options["client_kwargs"] = {"endpoint_url": endpoint}
-        # Never reuse a cached client across endpoints or credentials (tests switch them).
-        options["skip_instance_cache"] = True
-    return url_to_fs(url, **options)
+    s3 = url.startswith(("s3://", "s3a://"))
+    return url_to_fs(url, **(AwsSettings().fsspec_options() if s3 else {}))
 
 
 def fingerprint(info: dict) -> str:

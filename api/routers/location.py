@@ -23,9 +23,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.errors import ApiError, ErrorBody
-from tributary.location import settings
 from tributary.location.committer import GroupCommitter
 from tributary.location.points import MAX_USER_ID_LENGTH, Invalid, parse, parse_timestamp
+from tributary.location.settings import LocationSettings
 from tributary.location.store import MinuteRow, Store, open_store
 
 router = APIRouter(prefix="/location", tags=["location"])
@@ -69,12 +69,14 @@ class MinuteAverage(BaseModel):
 
 @cache
 def _committer() -> GroupCommitter:
-    return GroupCommitter(settings.max_batch(), settings.batch_interval_seconds())
+    config = LocationSettings()
+    return GroupCommitter(config.max_batch, config.batch_interval_ms / 1000)
 
 
 @cache
 def _config() -> tuple[frozenset[str], int, bool]:
-    return settings.api_keys(), settings.max_body_bytes(), settings.write_mode() == "naive"
+    config = LocationSettings()
+    return config.api_keys, config.max_body_bytes, config.write_mode == "naive"
 
 
 _local = threading.local()

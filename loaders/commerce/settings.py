@@ -1,23 +1,45 @@
-"""Where the commerce domain reads from, and in which time zone it speaks.
-
-- ``COMMERCE_DB_URL``: SQLAlchemy URL of the shop database (default: a SQLite file
-  ``$TRIBUTARY_DATA_DIR/commerce/shop.sqlite``; e.g. ``postgresql+psycopg2://user@host/db``).
-- ``COMMERCE_VIEWS_URL``: fsspec URL of the product-view folder or bucket, one sub-folder per
-  platform (default: ``$TRIBUTARY_DATA_DIR/landing/commerce/views``).
-- ``COMMERCE_TIMEZONE``: the business time zone (default ``America/Sao_Paulo``): it interprets
-  ``orders.order_date`` and is the zone of the API's timestamps; views are converted into it.
-"""
+"""Settings of the commerce domain (``COMMERCE_*``): where it reads from, in which time zone it
+speaks."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tributary import settings
-from tributary.platforms import PLATFORMS  # noqa: F401 (re-exported for the loaders)
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
+from tributary import settings
+
+
+class CommerceSettings(settings.Settings):
+    model_config = SettingsConfigDict(env_prefix="COMMERCE_")
+
+    db_url: str = Field(
+        default_factory=settings.UnderDataDir("commerce/shop.sqlite", scheme="sqlite:///"),
+        description="SQLAlchemy URL of the shop database `make commerce-db` loads and the warehouse extracts from (e.g. `postgresql+psycopg2://user@host/db`)",
+    )
+    views_url: str = Field(
+        default_factory=settings.UnderDataDir("landing/commerce/views"),
+        description="fsspec URL of the product-view files, one sub-folder per platform (`iOS/`, `Android/`, `MobileWeb/`)",
+    )
+    timezone: str = Field(
+        "America/Sao_Paulo",
+        description="business time zone: interprets `orders.order_date`, views are converted into it, the zone of `/ctr` timestamps",
+    )
+    views_batch_bytes: int = Field(
+        256 * 1024 * 1024,
+        description="bytes of view files read and parsed together (bounds memory)",
+    )
+    sensor_interval_seconds: int = Field(
+        60, description="how often `commerce_sensor` looks for new view files / shop changes"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        ZoneInfo(name)  # an unknown zone fails here, not in SQL
+        return name
 
 
 def sample_dir() -> Path:
@@ -26,20 +48,8 @@ def sample_dir() -> Path:
 
 
 def db_url() -> str:
-    value = os.environ.get("COMMERCE_DB_URL", "").strip()
-    if value:
-        return value
-    path = settings.data_dir() / "commerce" / "shop.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
-
-
-def views_url() -> str:
-    return settings.env_url("COMMERCE_VIEWS_URL", sample_dir() / "views")
-
-
-def timezone() -> str:
-    """The business time zone name (validated: an unknown zone fails here, not in SQL)."""
-    name = os.environ.get("COMMERCE_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
-    ZoneInfo(name)
-    return name
+    """``COMMERCE_DB_URL``, the folder of a SQLite file created."""
+    url = CommerceSettings().db_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return url

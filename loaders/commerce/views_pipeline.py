@@ -16,7 +16,6 @@ batches through dlt as Arrow tables. Four tables land:
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -26,7 +25,7 @@ import duckdb
 from loaders import batched_load, incremental_files
 from loaders.batched_load import BatchSchemas, LoadPlan, ParsedBatch, batch_resources
 from loaders.commerce.publish import publish_serving
-from loaders.commerce.settings import views_url
+from loaders.commerce.settings import CommerceSettings
 from loaders.commerce.views_parsing import QUARANTINE_SCHEMA, VIEWS_SCHEMA, parse_files
 from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
@@ -48,13 +47,8 @@ FILES_SCHEMA = incremental_files.files_schema(
 SCHEMAS = BatchSchemas(events=VIEWS_SCHEMA, quarantine=QUARANTINE_SCHEMA, files=FILES_SCHEMA)
 
 
-def bytes_per_batch() -> int:
-    """Bytes of files read and parsed together (bounds memory)."""
-    return int(os.environ.get("COMMERCE_VIEWS_BATCH_BYTES", str(256 * 1024 * 1024)))
-
-
 def landing(url: str | None = None) -> Landing:
-    return Landing(url or views_url())
+    return Landing(url or CommerceSettings().views_url)
 
 
 def parse_batch(land: Landing, files: list[LandedFile], contents: dict[str, bytes]) -> ParsedBatch:
@@ -94,7 +88,7 @@ def plan_load(land: Landing | None = None, max_files: int | None = None) -> Load
         make_source=views_source,
         max_files=max_files,
         files_per_batch=sys.maxsize,
-        bytes_per_batch=bytes_per_batch(),
+        bytes_per_batch=CommerceSettings().views_batch_bytes,
         read_column="records_read",
     )
 

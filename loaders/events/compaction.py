@@ -29,8 +29,8 @@ import math
 
 import duckdb
 
-from loaders.events import config
 from loaders.events.lake import Lake, LakeFile, Partition
+from loaders.events.settings import EventsSettings
 
 
 def _sql_list(values: list[str]) -> str:
@@ -57,7 +57,7 @@ def compact_partition(
 ) -> list[str]:
     """Rewrite ``files`` of one partition into about-target-size files; returns the outputs."""
     total = sum(f.size for f in files)
-    pieces = max(1, math.ceil(total / config.TARGET_FILE_BYTES))
+    pieces = max(1, math.ceil(total / EventsSettings().target_file_bytes))
     cid = hashlib.sha256("\n".join(f.uri for f in files).encode()).hexdigest()[:16]
     outputs = [f"{partition.rel}/part-c{cid}-{n}.parquet" for n in range(pieces)]
     lake.write_json(
@@ -87,7 +87,7 @@ def compact(
 ) -> dict[str, int]:
     """Compact the given partitions (None: the whole lake) that hold more than ``min_files``."""
     recover(lake)
-    threshold = config.COMPACT_MIN_FILES if min_files is None else min_files
+    threshold = EventsSettings().compact_min_files if min_files is None else min_files
     wanted = None if partitions is None else [Partition(*p) for p in partitions]
     if wanted == []:
         return {"partitions_compacted": 0, "files_before": 0, "files_after": 0}

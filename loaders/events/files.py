@@ -18,9 +18,9 @@ from datetime import datetime
 
 import duckdb
 
-from loaders.events import config
 from loaders.events.commit import BatchResult, batch_rel, land_lines, prepare, publish
 from loaders.events.lake import Lake, lake_lock
+from loaders.events.settings import EventsSettings
 from loaders.incremental_files import LandedFile, Landing
 
 
@@ -120,7 +120,7 @@ def pending_files(landing: Landing, lake: Lake) -> tuple[list[LandedFile], int]:
 def iter_batches(
     files: list[LandedFile], max_bytes: int | None = None
 ) -> Iterator[list[LandedFile]]:
-    yield from batches_of(files, max_bytes or config.BATCH_BYTES)
+    yield from batches_of(files, max_bytes or EventsSettings().batch_bytes)
 
 
 def land_files(
@@ -133,7 +133,7 @@ def land_files(
     from loaders.events.compaction import compact
 
     lake = Lake(lake_url)
-    landing = Landing(url or config.events_url())
+    landing = Landing(url or EventsSettings().url)
     load = FileLoad()
     with lake_lock():
         pending, load.listed = pending_files(landing, lake)
@@ -187,7 +187,7 @@ def land_hour(
     from loaders.events.compaction import compact
 
     lake = Lake(lake_url)
-    landing = Landing(url or config.events_url())
+    landing = Landing(url or EventsSettings().url)
     results: list[BatchResult] = []
     with lake_lock():
         con = lake.connect()

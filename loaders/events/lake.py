@@ -29,9 +29,10 @@ import duckdb
 import fsspec
 from fsspec.core import url_to_fs
 
-from loaders.events import config
+from loaders.events.settings import EventsSettings
 from tributary import duck, settings
 from tributary.locking import warehouse_lock
+from tributary.settings import AwsSettings
 
 PARTITION_COLUMNS = ("event_type", "date", "hour")
 HIVE_TYPES = "{'event_type': VARCHAR, 'date': DATE, 'hour': INTEGER}"
@@ -58,34 +59,22 @@ class LakeFile:
         return self.uri.rsplit("/", 1)[-1]
 
 
-def s3_options() -> dict:
-    """fsspec options for S3 from the standard AWS_* variables."""
-    options: dict = {"skip_instance_cache": True}
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    if endpoint:
-        options["client_kwargs"] = {"endpoint_url": endpoint}
-    return options
-
-
 def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
     """A DuckDB S3 secret from AWS_* (httpfs), incl. a custom endpoint such as MinIO or moto."""
     con.execute("LOAD httpfs")
+    aws = AwsSettings()
     params = ["TYPE s3"]
     values: list[str] = []
-    for key, var in (
-        ("KEY_ID", "AWS_ACCESS_KEY_ID"),
-        ("SECRET", "AWS_SECRET_ACCESS_KEY"),
-        ("SESSION_TOKEN", "AWS_SESSION_TOKEN"),
+    for key, value in (
+        ("KEY_ID", aws.access_key_id),
+        ("SECRET", aws.secret_access_key and aws.secret_access_key.get_secret_value()),
+        ("SESSION_TOKEN", aws.session_token and aws.session_token.get_secret_value()),
+        ("REGION", aws.region),
     ):
-        if os.environ.get(var):
+        if value:
             params.append(f"{key} ?")
-            values.append(os.environ[var])
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if region:
-        params.append("REGION ?")
-        values.append(region)
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    if endpoint:
+            values.append(value)
+    if endpoint := aws.endpoint_url:
         parsed = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
         params += ["ENDPOINT ?", "URL_STYLE 'path'", f"USE_SSL {parsed.scheme == 'https'!s}"]
         values.append(parsed.netloc)
@@ -102,9 +91,7 @@ def connect(url: str | None = None, memory_limit: str | None = None) -> duckdb.D
     spill = settings.data_dir() / "tmp" / "duckdb"
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = '{spill}'")
-    con.execute(
-        f"SET memory_limit = '{memory_limit or os.environ.get('EVENTS_DUCKDB_MEMORY', '2GB')}'"
-    )
+    con.execute(f"SET memory_limit = '{memory_limit or EventsSettings().duckdb_memory}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     if url is None or url.startswith(("s3://", "s3a://")):
@@ -116,9 +103,9 @@ class Lake:
     """One lake location."""
 
     def __init__(self, url: str | None = None) -> None:
-        self.url = (url or config.lake_url()).rstrip("/")
+        self.url = (url or EventsSettings().lake_url).rstrip("/")
         self.is_s3 = self.url.startswith(("s3://", "s3a://"))
-        options = s3_options() if self.is_s3 else {}
+        options = AwsSettings().fsspec_options() if self.is_s3 else {}
         self.fs: fsspec.AbstractFileSystem
         self.fs, self.root = url_to_fs(self.url, **options)
         self.root = self.root.rstrip("/")

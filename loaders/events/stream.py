@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from loaders.events import config
 from loaders.events.commit import BatchResult, batch_rel, land_lines
 from loaders.events.compaction import compact
 from loaders.events.lake import Lake, lake_lock
+from loaders.events.settings import EventsSettings
 
 
 def stream_batch_id(stream: str, sequences: list[int]) -> str:
@@ -100,13 +100,13 @@ async def consume(
     import nats
     from nats.js.api import ConsumerConfig
 
-    stream = stream or config.nats_stream()
-    subject = subject or config.nats_subject()
-    durable = durable or config.nats_durable()
+    env = EventsSettings()
+    stream, subject = stream or env.nats_stream, subject or env.nats_subject
+    durable = durable or env.nats_durable
     lake = Lake(lake_url)
     load = StreamLoad()
     started = time.monotonic()
-    nc = await nats.connect(nats_url or config.nats_url() or "nats://127.0.0.1:4222")
+    nc = await nats.connect(nats_url or env.nats_url or "nats://127.0.0.1:4222")
     try:
         js = nc.jetstream()
         await ensure_stream(js, stream, subject)
@@ -155,9 +155,9 @@ async def publish_lines(
     """Publish one message per line (tests, the simulator's stream mode)."""
     import nats
 
-    stream = stream or config.nats_stream()
-    subject = subject or config.nats_subject()
-    nc = await nats.connect(nats_url or config.nats_url() or "nats://127.0.0.1:4222")
+    env = EventsSettings()
+    stream, subject = stream or env.nats_stream, subject or env.nats_subject
+    nc = await nats.connect(nats_url or env.nats_url or "nats://127.0.0.1:4222")
     try:
         js = nc.jetstream()
         await ensure_stream(js, stream, subject)

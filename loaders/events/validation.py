@@ -7,7 +7,7 @@ in this order:
 
 1. the line is valid UTF-8 and not blank, parses as JSON and is an object;
 2. ``data.id`` is present, a string, and a UUID;
-3. ``data.type`` is present, a string, and a safe partition name (``config.TYPE_NAME_PATTERN``);
+3. ``data.type`` is present, a string, and a safe partition name (``TYPE_NAME_PATTERN``);
 4. ``data.attributes`` is present and an object;
 5. ``meta`` is an object and ``meta.created_at`` is an integer (epoch millis) inside
    [``CREATED_AT_MIN_MS``, ``CREATED_AT_MAX_MS``).
@@ -27,12 +27,13 @@ path was too strict for is still accepted there (its reason comes out NULL).
 
 from __future__ import annotations
 
-from loaders.events.config import (
-    CREATED_AT_MAX_MS,
-    CREATED_AT_MIN_MS,
-    TYPE_NAME_PATTERN,
-    UUID_PATTERN,
-)
+# created_at must fall in [2000-01-01, 2100-01-01) UTC (epoch millis): a fixed window keeps
+# validation deterministic (a stream and a file replay of the same events give one answer).
+CREATED_AT_MIN_MS = 946_684_800_000
+CREATED_AT_MAX_MS = 4_102_444_800_000
+# A safe partition name: ASCII letters, digits, '_' and '-', starting with a letter or digit.
+TYPE_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_\-]{0,99}"
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 # JSON's insignificant whitespace: space, tab, line feed, carriage return.
 _JSON_SPACE = "' ' || chr(9) || chr(10) || chr(13)"

@@ -8,7 +8,6 @@ rows. :func:`loaders.file_domain.load_once` runs the steps in that order.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -19,6 +18,7 @@ from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import validate
+from loaders.gaming.settings import GamingSettings
 from loaders.gaming.source import gaming_events_source
 from loaders.incremental_files import Reconciliation
 from tributary import serving
@@ -36,11 +36,6 @@ SERVED_TABLES = [
         order_by='"user", "timestamp", source_file, line_number',
     ),
 ]
-
-
-def files_per_batch() -> int:
-    """Files read and validated together (bounds memory: about 17x the batch's bytes)."""
-    return int(os.environ.get("GAMING_FILES_PER_BATCH", str(batched_load.DEFAULT_FILES_PER_BATCH)))
 
 
 def pipeline():
@@ -61,7 +56,7 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
         parse=batched_load.validating_parser(validate),
         make_source=gaming_events_source,
         max_files=max_files,
-        files_per_batch=files_per_batch(),
+        files_per_batch=GamingSettings().files_per_batch,
     )
 
 

@@ -7,7 +7,7 @@ URL); this module only knows the players' URLs.
 from __future__ import annotations
 
 from loaders.incremental_files import LandedFile, Landing, fingerprint
-from tributary import settings
+from loaders.players.settings import PlayersSettings
 
 __all__ = [
     "LandedFile",
@@ -20,14 +20,12 @@ __all__ = [
 
 
 def events_url() -> str:
-    return settings.env_url("PLAYERS_EVENTS_URL", settings.landing_dir("players"))
+    return PlayersSettings().events_url
 
 
 def timezones_url() -> str:
     """JSON lines of ``{"country": "US", "timezone": "America/New_York"}``."""
-    return settings.env_url(
-        "PLAYERS_TIMEZONES_URL", settings.data_dir() / "landing" / "players_timezones.json"
-    )
+    return PlayersSettings().timezones_url
 
 
 def events_landing(url: str | None = None) -> Landing:

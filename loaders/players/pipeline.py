@@ -10,7 +10,6 @@ load). The marts are dbt tables, so ``publish_serving`` is called after ``dbt bu
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import duckdb
@@ -22,6 +21,7 @@ from loaders.file_domain import FileDomain
 from loaders.incremental_files import Reconciliation
 from loaders.players.landing import Landing, events_landing, read_timezones
 from loaders.players.parsing import parse_timezones, validate
+from loaders.players.settings import PlayersSettings
 from loaders.players.source import players_events_source
 from tributary import serving
 
@@ -56,10 +56,6 @@ SERVED_TABLES = [
 ]
 
 
-def files_per_batch() -> int:
-    return int(os.environ.get("PLAYERS_FILES_PER_BATCH", str(batched_load.DEFAULT_FILES_PER_BATCH)))
-
-
 def pipeline():
     return warehouse_pipeline(PIPELINE_NAME, DATASET)
 
@@ -79,7 +75,7 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
         parse=batched_load.validating_parser(validate),
         make_source=functools.partial(players_events_source, timezones=timezones),
         max_files=max_files,
-        files_per_batch=files_per_batch(),
+        files_per_batch=PlayersSettings().files_per_batch,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loaders.events import config
+from loaders.events.settings import EventsSettings
 from simulation.events.generator import write_events
 
 
@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--duplicate-rate", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
-    out = args.out or Path(config.events_url())
+    out = args.out or Path(EventsSettings().url)
     g = write_events(
         out,
         args.events,

@@ -211,7 +211,7 @@ def test_a_crash_before_the_commit_record_duplicates_nothing(events_env, monkeyp
 
 def test_compaction_merges_small_files_and_survives_a_crash(events_env, monkeypatch):
     landing = events_env["landing"]
-    monkeypatch.setattr(files.config, "COMPACT_MIN_FILES", 1_000)  # no compaction while landing
+    monkeypatch.setenv("EVENTS_COMPACT_MIN_FILES", "1000")  # no compaction while landing
     for n in range(6):
         write_lines(landing, f"{n:04d}.json", [event("a", T0 + n), event("b", T0 + n)])
         land()

@@ -22,8 +22,8 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tributary.location import settings
 from tributary.location.points import Point
+from tributary.location.settings import LocationSettings
 from tributary.location.store import AsyncPostgresWriter, Store, open_store
 
 log = logging.getLogger("tributary.location")
@@ -60,7 +60,7 @@ class _ThreadWriter:
 
 
 async def _open_writer() -> AsyncPostgresWriter | _ThreadWriter:
-    url = settings.db_url()
+    url = LocationSettings().db_url
     if not url:
         return _ThreadWriter()
     # Migrations (and their lock) run once per process through the blocking store.

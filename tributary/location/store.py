@@ -44,8 +44,8 @@ from pathlib import Path
 import orjson
 
 from tributary.location import migrations
-from tributary.location import settings as location_settings
 from tributary.location.points import Point
+from tributary.location.settings import LocationSettings, embedded_path
 
 # Exact: sums of up to 17-significant-digit inputs stay far below 60 digits.
 DECIMAL = Context(prec=60)
@@ -126,7 +126,7 @@ class Store(ABC):
     dialect: str
 
     def __init__(self) -> None:
-        self.window = location_settings.dedup_window_seconds()
+        self.window = LocationSettings().dedup_window_seconds
 
     @abstractmethod
     def write_batch(self, points: Sequence[Point]) -> list[bool]:
@@ -328,7 +328,7 @@ class AsyncPostgresWriter:
         import psycopg
 
         con = await psycopg.AsyncConnection.connect(_libpq_url(url), autocommit=True)
-        return cls(con, location_settings.dedup_window_seconds())
+        return cls(con, LocationSettings().dedup_window_seconds)
 
     async def write_batch(self, points: Sequence[Point]) -> list[bool]:
         if not points:
@@ -559,12 +559,12 @@ _migrate_lock = threading.Lock()
 def open_store(url: str | None = None, path: Path | None = None) -> Store:
     """The configured store (``LOCATION_DB_URL`` or the embedded file), migrated to the newest
     schema on first open in this process."""
-    url = url if url is not None else location_settings.db_url()
+    url = url if url is not None else LocationSettings().db_url
     if url:
         store: Store = PostgresStore(url)
         key = url
     else:
-        path = path or location_settings.embedded_path()
+        path = path or embedded_path()
         store = SqliteStore(path)
         key = str(path)
     with _migrate_lock:

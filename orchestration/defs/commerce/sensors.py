@@ -8,11 +8,10 @@ same state again while the run is queued does not request it twice. Every 60 s b
 seconds-old data.
 """
 
-import os
-
 import sqlalchemy as sa
 
 from loaders.commerce import shop_db
+from loaders.commerce.settings import CommerceSettings
 from loaders.commerce.views_pipeline import DOMAIN
 from orchestration.lib.sensors import pending_files_sensor
 
@@ -34,7 +33,7 @@ def shop_state() -> str:
 commerce_sensor = pending_files_sensor(
     DOMAIN,
     name="commerce_sensor",
-    interval_seconds=int(os.environ.get("COMMERCE_SENSOR_INTERVAL_SECONDS", "60")),
+    interval_seconds=CommerceSettings().sensor_interval_seconds,
     description="Requests commerce_refresh when view files land or the shop database changed.",
     state=shop_state,
 )

@@ -11,13 +11,12 @@
 """
 
 import asyncio
-import os
 
 import dagster as dg
 
-from loaders.events import config
 from loaders.events.files import pending_files
 from loaders.events.lake import Lake
+from loaders.events.settings import EventsSettings
 from loaders.events.stream import consume
 from loaders.incremental_files import Landing
 from orchestration.defs.events.assets import (
@@ -39,7 +38,7 @@ from tributary.warehouse import pin_data_dir
 )
 def events_files_sensor(context: dg.SensorEvaluationContext):
     pin_data_dir()
-    pending, listed = pending_files(Landing(config.events_url()), Lake())
+    pending, listed = pending_files(Landing(EventsSettings().url), Lake())
     if not pending:
         return dg.SkipReason(f"no new files among {listed} listed")
     return dg.RunRequest(
@@ -57,10 +56,10 @@ def events_files_sensor(context: dg.SensorEvaluationContext):
 )
 @skip_when_busy("the lake writer lock is held; retrying next tick")
 def events_stream_sensor(context: dg.SensorEvaluationContext):
-    if not config.nats_url():
+    if not EventsSettings().nats_url:
         return dg.SkipReason("EVENTS_NATS_URL is not set")
     pin_data_dir()
-    seconds = float(os.environ.get("EVENTS_STREAM_TICK_SECONDS", "20"))
+    seconds = EventsSettings().stream_tick_seconds
     load = asyncio.run(consume(max_seconds=seconds, lock_timeout=2.0))
     if not load.batches:
         return dg.SkipReason("no messages")

@@ -12,12 +12,11 @@ A backlog larger than one tick is worked off over consecutive ticks. Ticks come 
 Dagster 1.13's sensor daemon does not loop faster, which is most of the measured latency.
 """
 
-import os
-
 import dagster as dg
 
 from loaders.file_domain import load_once
 from loaders.gaming.pipeline import DOMAIN
+from loaders.gaming.settings import GamingSettings
 from orchestration.defs.gaming.assets import RAW_EVENTS, SERVING, gaming_raw
 from orchestration.lib.sensors import skip_when_busy
 from tributary import serving
@@ -26,20 +25,9 @@ RAW_TABLES = ["events", "quarantine", "files", "file_loads"]
 LOCK_WAIT_SECONDS = 2.0
 
 
-def _max_files() -> int:
-    return int(os.environ.get("GAMING_SENSOR_MAX_FILES", "200"))
-
-
-def _interval() -> int:
-    # Dagster 1.13's sensor daemon loops every 5 s at best, so ticks come every 5 s with this
-    # default. Asking for 5 here would be worse: a loop that finds 4.99 s elapsed waits for the
-    # next one, and ticks drift to every 10 s (measured).
-    return int(os.environ.get("GAMING_SENSOR_INTERVAL_SECONDS", "1"))
-
-
 @dg.sensor(
     name="gaming_landing_sensor",
-    minimum_interval_seconds=_interval(),
+    minimum_interval_seconds=GamingSettings().sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
     asset_selection=[gaming_raw],
     description="Loads new game-event files within seconds of landing (see module docstring).",
@@ -49,7 +37,10 @@ def _interval() -> int:
 @skip_when_busy()
 def gaming_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     done = load_once(
-        DOMAIN, max_files=_max_files(), lock_timeout=LOCK_WAIT_SECONDS, only_if_pending=True
+        DOMAIN,
+        max_files=GamingSettings().sensor_max_files,
+        lock_timeout=LOCK_WAIT_SECONDS,
+        only_if_pending=True,
     )
     if done.plan.empty:
         return dg.SkipReason(f"no new files among {done.plan.listed} listed")

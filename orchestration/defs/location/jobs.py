@@ -1,10 +1,9 @@
 """Job and schedule of the location domain."""
 
-import os
-
 import dagster as dg
 
 from orchestration.lib.domain import refresh_job
+from tributary.location.settings import LocationSettings
 
 # Load the changed minutes, check them, rebuild the marts.
 location_refresh_job = refresh_job(
@@ -15,7 +14,7 @@ location_refresh_job = refresh_job(
 location_refresh_schedule = dg.ScheduleDefinition(
     name="location_refresh_schedule",
     job=location_refresh_job,
-    cron_schedule=os.environ.get("LOCATION_REFRESH_CRON", "*/5 * * * *"),
+    cron_schedule=LocationSettings().refresh_cron,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every 5 minutes (LOCATION_REFRESH_CRON): the API writes continuously, the "
     "warehouse follows in batches.",

@@ -6,16 +6,15 @@ no loading itself: it compares the landing location with the manifest ``players_
 per distinct set of pending files (the run key).
 """
 
-import os
-
 from loaders.players.landing import read_timezones
 from loaders.players.pipeline import DOMAIN
+from loaders.players.settings import PlayersSettings
 from orchestration.lib.sensors import pending_files_sensor
 
 players_landing_sensor = pending_files_sensor(
     DOMAIN,
     name="players_landing_sensor",
-    interval_seconds=int(os.environ.get("PLAYERS_SENSOR_INTERVAL_SECONDS", "30")),
+    interval_seconds=PlayersSettings().sensor_interval_seconds,
     description="Requests a run of the players assets when new or rewritten event files land.",
     state=lambda: read_timezones()[1],
 )
