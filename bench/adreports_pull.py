@@ -29,8 +29,8 @@ from pathlib import Path
 
 import requests
 
-from loaders.adreports.config import ProviderConfig
 from loaders.adreports.pipeline import pull
+from loaders.adreports.settings import ProviderConfig
 from simulation.adreports.report import day_rows
 from simulation.adreports.server import running_provider
 from tributary import duck

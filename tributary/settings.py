@@ -20,9 +20,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Base of every settings class: environment only, an empty variable counts as unset."""
+    """Base of every settings class: an empty variable counts as unset, values are stripped."""
 
-    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_ignore_empty=True, str_strip_whitespace=True, extra="ignore", frozen=True
+    )
 
 
 class UnderDataDir:

@@ -10,8 +10,8 @@ import argparse
 import datetime as dt
 import json
 
-from loaders.adreports.config import ProviderConfig, lookback_days, yesterday
 from loaders.adreports.pipeline import pull
+from loaders.adreports.settings import AdreportsSettings, ProviderConfig, yesterday
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--end", type=dt.date.fromisoformat, default=None)
     args = parser.parse_args()
     end = args.end or yesterday()
-    start = args.start or end - dt.timedelta(days=lookback_days())
+    start = args.start or end - dt.timedelta(days=AdreportsSettings().lookback_days)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     report = pull(days, ProviderConfig.from_env())
     for day in report.days:

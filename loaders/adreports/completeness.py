@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from loaders.adreports import config
 from loaders.adreports.session import PageLog
+from loaders.adreports.settings import AdreportsSettings
 
 CHECKS = ["day_not_empty", "pages_complete", "totals_match_provider", "volume_vs_trailing_median"]
 SUMS = ["ad_requests", "impressions", "clicks", "estimated_earnings_micros"]
@@ -180,8 +180,8 @@ def _volume(r: DayResult) -> Outcome:
         f"rows {ratios['rows']:.0%} and earnings {ratios['earnings']:.0%} of the "
         f"{base['kind']} median over {base['days']} days"
     )
-    if lowest < config.min_median_ratio():
+    if lowest < AdreportsSettings().min_median_ratio:
         return Outcome(False, "ERROR", text)
-    if base["kind"] == "same_weekday" and lowest < config.warn_median_ratio():
+    if base["kind"] == "same_weekday" and lowest < AdreportsSettings().warn_median_ratio:
         return Outcome(False, "WARN", text)
     return Outcome(True, detail=text)

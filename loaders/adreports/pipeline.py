@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 
 from loaders.adreports.completeness import DayResult, judge
-from loaders.adreports.config import ProviderConfig
 from loaders.adreports.ledger import SCHEMA, ensure_tables, record
 from loaders.adreports.session import PageLog, ProviderError, ProviderSession
+from loaders.adreports.settings import ProviderConfig
 from loaders.adreports.source import report_source
 from loaders.common import warehouse_pipeline
 from tributary import serving, warehouse

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from requests.hooks import default_hooks, dispatch_hook
 
-from loaders.adreports.config import ProviderConfig
+from loaders.adreports.settings import ProviderConfig
 
 log = logging.getLogger("tributary.adreports")
 

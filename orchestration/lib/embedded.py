@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from loaders.adreports.config import configured_url
+from loaders.adreports.settings import AdreportsSettings
 
 SIMULATED_TOKEN = "sim-refresh-token"
 
@@ -44,19 +44,20 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float) -> None:
 def adreports_provider(timeout: float = 30.0) -> Iterator[str]:
     """The provider URL to pull from: the configured one, else a simulated one started here
     (profile ``ADREPORTS_SIM_PROFILE``, default ``mild``) and stopped on exit."""
-    url = configured_url()
-    if url:
+    env = AdreportsSettings()
+    if url := env.url():
         yield url
         return
     port = _free_port()
-    token = os.environ.get("ADREPORTS_API_TOKEN", "").strip() or SIMULATED_TOKEN
-    profile = os.environ.get("ADREPORTS_SIM_PROFILE", "").strip() or "mild"
+    token = env.api_token.get_secret_value() if env.api_token else SIMULATED_TOKEN
     command = [sys.executable, "-m", "simulation.adreports", "--port", str(port)]
     proc = subprocess.Popen(
-        [*command, "--profile", profile],
-        env={**os.environ, "ADREPORTS_API_TOKEN": token},
+        [*command, "--profile", env.sim_profile],
+        env={**os.environ, "ADREPORTS_API_TOKEN": token},  # the child's whole environment
         stdout=subprocess.DEVNULL,
     )
+    # The run reads the provider from the environment, as a real deployment configures it
+    # (Dagster's run and step processes inherit it): set for the duration, then restored.
     saved = {name: os.environ.get(name) for name in ("ADREPORTS_API_URL", "ADREPORTS_API_TOKEN")}
     try:
         _wait_for_port(port, proc, timeout)

@@ -7,8 +7,8 @@ import datetime as dt
 
 import httpx
 
-from loaders.adreports.config import ProviderConfig
 from loaders.adreports.pipeline import PullReport, pull
+from loaders.adreports.settings import ProviderConfig
 from simulation.adreports.report import day_rows
 from simulation.adreports.server import ProviderServer
 from tests.conftest import rows

@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from loaders.adreports.config import ProviderConfig
 from loaders.adreports.pipeline import pull
 from loaders.adreports.session import (
     PageLog,
@@ -16,6 +15,7 @@ from loaders.adreports.session import (
     ProviderSession,
     ProviderUnavailable,
 )
+from loaders.adreports.settings import ProviderConfig
 from tests.adreports.helpers import (
     TODAY,
     accepted_day,

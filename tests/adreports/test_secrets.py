@@ -9,9 +9,9 @@ import logging
 import pytest
 from dlt.common import logger as dlt_logging
 
-from loaders.adreports.config import ProviderConfig
 from loaders.adreports.pipeline import pipeline
 from loaders.adreports.session import ProviderAuthError
+from loaders.adreports.settings import ProviderConfig
 from tests.adreports.helpers import fault, pull_days
 from tests.conftest import rows
 

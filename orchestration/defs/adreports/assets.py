@@ -17,9 +17,9 @@ import dagster as dg
 
 from loaders.adreports import pipeline as adreports
 from loaders.adreports.completeness import CHECKS
-from loaders.adreports.config import ProviderConfig, ProviderNotConfigured
 from loaders.adreports.pipeline import PullReport
 from loaders.adreports.session import ProviderError
+from loaders.adreports.settings import ProviderConfig, ProviderNotConfigured
 from orchestration.lib.domain import serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 from tributary.warehouse import pin_data_dir

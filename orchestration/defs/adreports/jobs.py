@@ -11,7 +11,7 @@ import datetime as dt
 
 import dagster as dg
 
-from loaders.adreports.config import catchup_days, yesterday
+from loaders.adreports.settings import AdreportsSettings, yesterday
 from orchestration.lib.domain import refresh_job
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 
@@ -28,7 +28,7 @@ adreports_daily_job = dg.define_asset_job(
 def catchup_tags() -> dict[str, str]:
     """The partition range of the last ``ADREPORTS_CATCHUP_DAYS`` days, ending yesterday."""
     last = yesterday()
-    first = last - dt.timedelta(days=catchup_days() - 1)
+    first = last - dt.timedelta(days=AdreportsSettings().catchup_days - 1)
     return {
         "dagster/asset_partition_range_start": first.isoformat(),
         "dagster/asset_partition_range_end": last.isoformat(),

@@ -8,7 +8,7 @@ import datetime as dt
 
 import dagster as dg
 
-from loaders.adreports.config import lookback_days
+from loaders.adreports.settings import AdreportsSettings
 from orchestration.defs.adreports.jobs import adreports_daily_job
 
 
@@ -30,5 +30,5 @@ def adreports_daily_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.R
     scheduled = context.scheduled_execution_time.date()
     return [
         dg.RunRequest(run_key=f"{day}@{scheduled}", partition_key=day.isoformat())
-        for day in partition_days(scheduled, lookback_days())
+        for day in partition_days(scheduled, AdreportsSettings().lookback_days)
     ]

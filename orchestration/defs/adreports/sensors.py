@@ -12,16 +12,14 @@ seen per check, so each failure is sent once. With no webhook configured the sen
 """
 
 import json
-import os
 import urllib.request
 
 import dagster as dg
 
 from loaders.adreports.completeness import CHECKS
+from loaders.adreports.settings import AdreportsSettings
 from orchestration.defs.adreports.assets import REPORT_ROWS
 from orchestration.defs.adreports.jobs import adreports_daily_job, adreports_refresh_job
-
-WEBHOOK_ENV = "ADREPORTS_ALERT_WEBHOOK_URL"
 
 
 def send_alert(url: str, message: dict) -> None:
@@ -47,9 +45,9 @@ def _text(value) -> str:
     description="POSTs every failed adreports completeness check to ADREPORTS_ALERT_WEBHOOK_URL.",
 )
 def adreports_check_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason | None:
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    url = AdreportsSettings().alert_webhook_url
     if not url:
-        return dg.SkipReason(f"{WEBHOOK_ENV} is not set")
+        return dg.SkipReason("ADREPORTS_ALERT_WEBHOOK_URL is not set")
     seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
     sent = 0
     for name in CHECKS:
@@ -92,7 +90,7 @@ def adreports_check_alert_sensor(context: dg.SensorEvaluationContext) -> dg.Skip
     description="POSTs every failed adreports run (e.g. credentials refused) to the webhook.",
 )
 def adreports_run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    url = AdreportsSettings().alert_webhook_url
     if url:
         step_errors = [
             e.event_specific_data.error.message.strip()
