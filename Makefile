@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean adreports-provider commerce-db kpis
+.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean adreports-provider commerce-db kpis settings-table
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ serve: install manifest dagster-home ## start Dagster (3000), the API (8000) and
 
 test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
 	$(PY) -m pytest
+
+settings-table: install ## regenerate README.md's configuration table from the settings classes
+	$(PY) scripts/settings_table.py --write
 
 lint: install ## ruff, sqlfluff and the layer contract (import-linter, [tool.importlinter])
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

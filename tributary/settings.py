@@ -77,12 +77,12 @@ class AwsSettings(Settings):
     region: str | None = Field(
         None,
         validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
-        description="S3 region (`AWS_DEFAULT_REGION` also read; unset, the libraries use `us-east-1`)",
+        description="S3 region (unset: the libraries use `us-east-1`)",
     )
     endpoint_url: str | None = Field(
         None,
         validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
-        description="an S3-compatible endpoint (MinIO, moto, …); `AWS_ENDPOINT_URL` also read",
+        description="an S3-compatible endpoint (MinIO, moto, …)",
     )
 
     def fsspec_options(self) -> dict:

@@ -26,7 +26,7 @@ class AdreportsSettings(Settings):
 
     api_url: str | None = Field(
         None,
-        description=f"base URL of the ad-report API (or `{URL_KEY}` in dlt's config); unset, `make serve` and `make materialize` start the simulated provider and point this at it",
+        description=f"base URL of the ad-report API (or `{URL_KEY}` in dlt's config); unset, `make serve` runs the simulated provider on :8790 and `make materialize` one on a free port, and point this at it",
     )
     api_token: SecretStr | None = Field(
         None,
