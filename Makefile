@@ -67,7 +67,7 @@ test: install manifest lint ## the whole suite: lint, then pytest incl. dbt buil
 	$(PY) -m pytest
 
 settings-table: install ## regenerate README.md's configuration table from the settings classes
-	$(PY) scripts/settings_table.py --write
+	$(PY) -m scripts.settings_table --write
 
 lint: install ## ruff, sqlfluff and the layer contract (import-linter, [tool.importlinter])
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

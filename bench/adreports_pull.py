@@ -30,7 +30,7 @@ from pathlib import Path
 import requests
 
 from loaders.adreports.pipeline import pull
-from loaders.adreports.settings import ProviderConfig
+from loaders.adreports.settings import AdreportsSettings
 from simulation.adreports.report import day_rows
 from simulation.adreports.server import running_provider
 from tributary import duck
@@ -64,7 +64,7 @@ def naive(url: str, token: str, days: list[dt.date], path: Path) -> int:
 
 
 def tributary(url: str, token: str, days: list[dt.date]) -> dict:
-    config = ProviderConfig(url=url, token=token)
+    config = AdreportsSettings(api_url=url, api_token=token)
     started = time.perf_counter()
     report = pull(days, config)
     seconds = time.perf_counter() - started

@@ -26,7 +26,7 @@ def warehouse_pipeline(pipeline_name: str, dataset_name: str) -> Pipeline:
         pipeline_name=pipeline_name,
         destination=destination,
         dataset_name=dataset_name,
-        pipelines_dir=str(settings.dlt_pipelines_dir()),
+        pipelines_dir=str(settings.data_dir() / "dlt"),
         progress=None,
     )
 

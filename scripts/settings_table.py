@@ -1,97 +1,68 @@
-"""The README's configuration table, rendered from the settings classes (``make settings-table``).
+"""Renders the README's configuration table from the product's settings classes: one row per
+field of each ``settings.py`` (variables, default, description). ``--write`` updates README.md
+between its markers (``make settings-table``); without it the table is printed."""
 
-Every ``settings.py`` of the product holds its domain's :class:`~tributary.settings.Settings`
-classes; each field is one row: its environment variable, default and description. Prints the
-table, ``--write`` puts it between the README's markers, ``--check`` fails when they differ.
-"""
-
-from __future__ import annotations
-
-import argparse
 import importlib
 import sys
 from pathlib import Path
 
+from tributary.settings import Settings, UnderDataDir
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from pydantic.fields import FieldInfo  # noqa: E402
-
-from tributary.settings import Settings, UnderDataDir  # noqa: E402
-
 PRODUCT = ("tributary", "loaders", "api", "orchestration")
-README = REPO / "README.md"
-BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
+README, BEGIN, END = REPO / "README.md", "<!-- settings:begin -->", "<!-- settings:end -->"
 
 
 def settings_classes() -> list[type[Settings]]:
     """Every settings class of the product: the platform's first, then by domain."""
-    names = [
-        ".".join(path.relative_to(REPO).with_suffix("").parts)
-        for package in PRODUCT
-        for path in (REPO / package).rglob("settings.py")
+    paths = [
+        p.relative_to(REPO).with_suffix("")
+        for d in PRODUCT
+        for p in (REPO / d).rglob("settings.py")
     ]
-    names.sort(key=lambda name: (name != "tributary.settings", name.split(".")[-2]))
+    names = sorted(
+        (".".join(p.parts) for p in paths),
+        key=lambda n: (n != "tributary.settings", n.split(".")[-2]),
+    )
     return [
-        value
-        for module in map(importlib.import_module, names)
-        for value in vars(module).values()
-        if isinstance(value, type)
-        and issubclass(value, Settings)
-        and value.__module__ == module.__name__
+        c
+        for m in map(importlib.import_module, names)
+        for c in vars(m).values()
+        if isinstance(c, type) and issubclass(c, Settings) and c.__module__ == m.__name__
     ]
 
 
-def env_names(cls: type[Settings], name: str, field: FieldInfo) -> list[str]:
-    """The variables a field is read from, in order of precedence."""
-    alias = field.validation_alias
+def env_names(cls: type[Settings], name: str) -> list[str]:
+    """The variables a field is read from, first one first."""
+    alias = cls.model_fields[name].validation_alias
     if alias is None:
         return [cls.model_config.get("env_prefix", "").upper() + name.upper()]
-    return [alias] if isinstance(alias, str) else [str(choice) for choice in alias.choices]
-
-
-def shown_default(field: FieldInfo) -> str:
-    if isinstance(field.default_factory, UnderDataDir):
-        return f"`{field.default_factory}`"
-    if field.default is None or field.default in ("", frozenset()):
-        return "\u2013"  # an en dash: no default
-    if isinstance(field.default, bool):
-        return f"`{str(field.default).lower()}`"
-    return f"`{field.default}`"
+    return [alias] if isinstance(alias, str) else list(map(str, alias.choices))
 
 
 def markdown_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for cls in settings_classes():
         for name, field in cls.model_fields.items():
-            variables = " / ".join(f"`{env}`" for env in env_names(cls, name, field))
-            rows.append(f"| {variables} | {shown_default(field)} | {field.description} |")
+            default = (
+                field.default_factory
+                if isinstance(field.default_factory, UnderDataDir)
+                else field.default
+            )
+            text = str(default).lower() if isinstance(default, bool) else default
+            shown = "\u2013" if default in (None, "", frozenset()) else f"`{text}`"
+            variables = " / ".join(f"`{env}`" for env in env_names(cls, name))
+            rows.append(f"| {variables} | {shown} | {field.description} |")
     return "\n".join(rows)
 
 
 def readme_table(text: str) -> str:
-    """What the README holds between the markers."""
     return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="rewrite README.md's table")
-    group.add_argument("--check", action="store_true", help="exit 1 if README.md's table differs")
-    args = parser.parse_args()
-    table, text = markdown_table(), README.read_text()
-    if args.check:
-        if readme_table(text) != table:
-            print("README.md's configuration table is stale: run `make settings-table`")
-            return 1
-    elif args.write:
-        head, rest = text.split(BEGIN, 1)
-        README.write_text(f"{head}{BEGIN}\n{table}\n{END}{rest.split(END, 1)[1]}")
-    else:
-        print(table)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["--write"]:
+        head, rest = README.read_text().split(BEGIN, 1)
+        README.write_text(f"{head}{BEGIN}\n{markdown_table()}\n{END}{rest.split(END, 1)[1]}")
+    else:
+        print(markdown_table())

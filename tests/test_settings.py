@@ -94,7 +94,7 @@ def test_every_setting_has_a_description_a_default_and_its_own_variable():
                 field.description and "\n" not in field.description and "|" not in field.description
             ), where
             assert not field.is_required(), f"{where} needs a default"
-            for env in settings_table.env_names(cls, name, field):
+            for env in settings_table.env_names(cls, name):
                 assert env not in seen, f"{env} read by both {seen[env]} and {where}"
                 seen[env] = where
 

@@ -1,12 +1,7 @@
-"""Typed settings: every environment variable the product reads is a field of a
-:class:`Settings` class (type, default, one-line description), one class per domain in its
-``settings.py``; the README's configuration table is rendered from them
-(``scripts/settings_table.py``).
-
-Settings are read when a class is constructed, so construct one per use (``GamingSettings()``),
-not at import: a test or a CLI can repoint the platform by setting a variable. This module holds
-the platform-wide ones and where things live: every path the embedded default writes is derived
-from ``TRIBUTARY_DATA_DIR`` so two data dirs never touch each other's files.
+"""Typed settings: each environment variable the product reads is a field of a :class:`Settings`
+class in a domain's ``settings.py`` (its docstring is the description; the README's table is
+rendered from them). A class reads the environment when built: build one per use, not at import.
+This module holds the platform-wide ones; every path the data dir's defaults write is below it.
 """
 
 from __future__ import annotations
@@ -20,16 +15,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Base of every settings class: an empty variable counts as unset, values are stripped."""
+    """An empty variable counts as unset; values are stripped."""
 
     model_config = SettingsConfigDict(
-        env_ignore_empty=True, str_strip_whitespace=True, extra="ignore", frozen=True
+        env_ignore_empty=True, str_strip_whitespace=True, use_attribute_docstrings=True, frozen=True
     )
 
 
 class UnderDataDir:
-    """A default below the data dir, resolved when the settings are read; shown in the README as
-    ``$TRIBUTARY_DATA_DIR/<rel>``."""
+    """A default under the data dir, resolved when read; shown as ``$TRIBUTARY_DATA_DIR/<rel>``."""
 
     def __init__(self, rel: str, scheme: str = "") -> None:
         self.rel, self.scheme = rel, scheme
@@ -43,51 +37,33 @@ class UnderDataDir:
         return f"{self.scheme}$TRIBUTARY_DATA_DIR/{self.rel}"
 
 
-class TributarySettings(Settings):
-    """Platform-wide settings."""
-
-    model_config = SettingsConfigDict(env_prefix="TRIBUTARY_")
-
-    data_dir: Path = Field(
-        Path("data"),
-        description="root of everything the embedded default writes: `warehouse.duckdb`, `landing/`, `serving/`, `dlt/`, `dbt/`, `logs/`, the Dagster home; two data dirs never share a file",
-    )
-    dagster_home: Path = Field(
-        default_factory=UnderDataDir("dagster_home"),
-        validation_alias="DAGSTER_HOME",
-        description="Dagster instance (run history, sensor cursors); `make` copies `orchestration/dagster.yaml` into it",
-    )
-    ci: bool = Field(
-        False,
-        validation_alias="CI",
-        description="when true, tests that need a local service fail instead of skipping",
-    )
+class TributarySettings(Settings, env_prefix="TRIBUTARY_"):
+    data_dir: Path = Path("data")
+    """root of everything the embedded default writes: `warehouse.duckdb`, `landing/`, `serving/`, `dlt/`, `dbt/`, `logs/`, the Dagster home; two data dirs never share a file"""
+    dagster_home: Path = Field(default_factory=UnderDataDir("dagster_home"), alias="DAGSTER_HOME")
+    """Dagster instance (run history, sensor cursors); `make` copies `orchestration/dagster.yaml` into it"""
+    ci: bool = Field(False, alias="CI")
+    """when true, tests that need a local service fail instead of skipping"""
 
 
-class AwsSettings(Settings):
-    """S3 access for every fsspec URL and DuckDB's httpfs (the standard ``AWS_*`` variables)."""
+class AwsSettings(Settings, env_prefix="AWS_"):
+    """S3 for fsspec URLs and DuckDB's httpfs (boto and dbt read the same variables)."""
 
-    model_config = SettingsConfigDict(env_prefix="AWS_")
-
-    access_key_id: str | None = Field(
-        None, description="S3 access key (standard AWS chain; instance roles work too)"
-    )
-    secret_access_key: SecretStr | None = Field(None, description="S3 secret key")
-    session_token: SecretStr | None = Field(None, description="S3 session token")
-    region: str | None = Field(
-        None,
-        validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
-        description="S3 region (unset: the libraries use `us-east-1`)",
-    )
+    access_key_id: str | None = None
+    """S3 access key (standard AWS chain; instance roles work too)"""
+    secret_access_key: SecretStr | None = None
+    """S3 secret key"""
+    session_token: SecretStr | None = None
+    """S3 session token"""
+    region: str | None = Field(None, alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    """S3 region (unset: the libraries use `us-east-1`)"""
     endpoint_url: str | None = Field(
-        None,
-        validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
-        description="an S3-compatible endpoint (MinIO, moto, …)",
+        None, alias=AliasChoices("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
     )
+    """an S3-compatible endpoint (MinIO, moto, …)"""
 
     def fsspec_options(self) -> dict:
-        """s3fs options: the endpoint, and never a client cached across endpoints or
-        credentials (tests switch them)."""
+        """s3fs options: the endpoint, and no client cached across endpoints or credentials."""
         options: dict = {"skip_instance_cache": True}
         if self.endpoint_url:
             options["client_kwargs"] = {"endpoint_url": self.endpoint_url}
@@ -118,12 +94,3 @@ def serving_dir() -> Path:
 
 def landing_dir(domain: str) -> Path:
     return data_dir() / "landing" / domain
-
-
-def dlt_pipelines_dir() -> Path:
-    """dlt's working folder (load packages, local state), kept per data dir."""
-    return data_dir() / "dlt"
-
-
-def dagster_home() -> Path:
-    return Path(TributarySettings().dagster_home)

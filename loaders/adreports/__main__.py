@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 from loaders.adreports.pipeline import pull
-from loaders.adreports.settings import AdreportsSettings, ProviderConfig, yesterday
+from loaders.adreports.settings import AdreportsSettings, yesterday
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
     end = args.end or yesterday()
     start = args.start or end - dt.timedelta(days=AdreportsSettings().lookback_days)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    report = pull(days, ProviderConfig.from_env())
+    report = pull(days, AdreportsSettings.from_env())
     for day in report.days:
         print(
             json.dumps(

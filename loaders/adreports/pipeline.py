@@ -23,7 +23,7 @@ import duckdb
 from loaders.adreports.completeness import DayResult, judge
 from loaders.adreports.ledger import SCHEMA, ensure_tables, record
 from loaders.adreports.session import PageLog, ProviderError, ProviderSession
-from loaders.adreports.settings import ProviderConfig
+from loaders.adreports.settings import AdreportsSettings
 from loaders.adreports.source import report_source
 from loaders.common import warehouse_pipeline
 from tributary import serving, warehouse
@@ -74,11 +74,11 @@ def _provider_error(exc: BaseException) -> ProviderError | None:
 
 def pull(
     days: list[dt.date],
-    config: ProviderConfig,
+    config: AdreportsSettings,
     session: ProviderSession | None = None,
     lock_timeout: float | None = 600.0,
 ) -> PullReport:
-    """Pull ``days`` (``config.url`` set) into the warehouse; see the module docstring."""
+    """Pull ``days`` (``config.api_url`` set) into the warehouse; see the module docstring."""
     pull_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     page_log = PageLog()
     session = session or ProviderSession(config, page_log)

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from requests.hooks import default_hooks, dispatch_hook
 
-from loaders.adreports.settings import ProviderConfig
+from loaders.adreports.settings import AdreportsSettings
 
 log = logging.getLogger("tributary.adreports")
 
@@ -86,19 +86,19 @@ class ProviderSession(requests.Session):
 
     def __init__(
         self,
-        config: ProviderConfig,
+        config: AdreportsSettings,
         page_log: PageLog | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
         super().__init__()
-        if not config.url:
+        if not config.api_url:
             raise ValueError("ProviderSession needs a provider URL")
         self.config = config
         self.page_log = page_log or PageLog()
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self._token_url = f"{config.url}/{TOKEN_PATH}"
+        self._token_url = f"{config.api_url}/{TOKEN_PATH}"
         self._access_token: str | None = None
 
     # -- auth -----------------------------------------------------------------------------
@@ -107,7 +107,10 @@ class ProviderSession(requests.Session):
             requests.Request(
                 "POST",
                 self._token_url,
-                data={"grant_type": "refresh_token", "refresh_token": self.config.token},
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": self.config.api_token.get_secret_value(),
+                },
             ).prepare(),
             timeout=self.config.timeout_seconds,
         )

@@ -78,7 +78,7 @@ def report_source(days: list[dt.date], session: ProviderSession, pull_id: str):
     ]
     return rest_api_source(
         {
-            "client": {"base_url": f"{session.config.url}/", "session": session},
+            "client": {"base_url": f"{session.config.api_url}/", "session": session},
             "resources": resources,
         },
         name="adreports",

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from loaders.commerce import settings
 from loaders.commerce.exports import ExportError, parse_order_items, parse_orders
+from tributary.settings import landing_dir
 
 metadata = sa.MetaData()
 
@@ -130,7 +131,7 @@ def main() -> int:
     if bool(args.orders) != bool(args.order_items):
         parser.error("give both --orders and --order-items, or neither")
     if args.orders is None:
-        shop = settings.sample_dir() / "shop"
+        shop = landing_dir("commerce") / "shop"
         if not (shop / "orders.csv").exists():
             print(f"error: no sample exports in {shop}: run `python -m simulation.commerce` first")
             return 2

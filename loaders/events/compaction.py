@@ -2,8 +2,8 @@
 
 Every landing batch writes at most one file per partition it touches, so a partition of an
 hour that keeps receiving events (a stream's micro-batches, late files) accumulates files.
-After each run, every partition the run touched that holds more than ``COMPACT_MIN_FILES``
-files is rewritten into one file sorted by id (target size ``TARGET_FILE_BYTES``, 128 MiB: an
+After each run, every partition the run touched that holds more than ``EVENTS_COMPACT_MIN_FILES``
+files is rewritten into one file sorted by id (target size ``EVENTS_TARGET_FILE_BYTES``, 128 MiB: an
 hour of one type at 1 B events/day is ≈ 140 k events ≈ 10-40 MB, so one file per partition;
 a bigger partition is split into files of about the target size). ``python -m loaders.events
 compact`` runs it over the whole lake.

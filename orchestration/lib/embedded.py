@@ -45,7 +45,7 @@ def adreports_provider(timeout: float = 30.0) -> Iterator[str]:
     """The provider URL to pull from: the configured one, else a simulated one started here
     (profile ``ADREPORTS_SIM_PROFILE``, default ``mild``) and stopped on exit."""
     env = AdreportsSettings()
-    if url := env.url():
+    if url := env.configured_url():
         yield url
         return
     port = _free_port()

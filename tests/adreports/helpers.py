@@ -8,7 +8,7 @@ import datetime as dt
 import httpx
 
 from loaders.adreports.pipeline import PullReport, pull
-from loaders.adreports.settings import ProviderConfig
+from loaders.adreports.settings import AdreportsSettings
 from simulation.adreports.report import day_rows
 from simulation.adreports.server import ProviderServer
 from tests.conftest import rows
@@ -36,7 +36,7 @@ def provider_log(server: ProviderServer, path: str = "/v1/reports/mediation") ->
 
 
 def pull_days(*days: dt.date) -> PullReport:
-    return pull(list(days), ProviderConfig.from_env())
+    return pull(list(days), AdreportsSettings.from_env())
 
 
 def span(first: dt.date, last: dt.date) -> list[dt.date]:

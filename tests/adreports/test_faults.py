@@ -15,7 +15,7 @@ from loaders.adreports.session import (
     ProviderSession,
     ProviderUnavailable,
 )
-from loaders.adreports.settings import ProviderConfig
+from loaders.adreports.settings import AdreportsSettings
 from tests.adreports.helpers import (
     TODAY,
     accepted_day,
@@ -66,7 +66,7 @@ def test_timeout_is_retried(adreports_env, day):
 def test_429_waits_at_least_retry_after(adreports_env, day):
     fault(adreports_env, kind="rate_limit", retry_after=1, count=1)
     waits: list[float] = []
-    config = ProviderConfig.from_env()
+    config = AdreportsSettings.from_env()
 
     def sleep(seconds: float) -> None:
         waits.append(seconds)

@@ -11,7 +11,7 @@ from dlt.common import logger as dlt_logging
 
 from loaders.adreports.pipeline import pipeline
 from loaders.adreports.session import ProviderAuthError
-from loaders.adreports.settings import ProviderConfig
+from loaders.adreports.settings import AdreportsSettings
 from tests.adreports.helpers import fault, pull_days
 from tests.conftest import rows
 
@@ -35,7 +35,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture):
 def test_tokens_never_appear_in_logs_errors_or_the_ledger(
     adreports_env, day, secret, debug_logs, capfd
 ):
-    messages = [repr(ProviderConfig.from_env())]
+    messages = [repr(AdreportsSettings.from_env())]
 
     fault(adreports_env, kind="expire_token", after_requests=2)
     fault(adreports_env, kind="error", status=503, count=1)

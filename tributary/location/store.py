@@ -43,9 +43,10 @@ from pathlib import Path
 
 import orjson
 
+from tributary import settings
 from tributary.location import migrations
 from tributary.location.points import Point
-from tributary.location.settings import LocationSettings, embedded_path
+from tributary.location.settings import LocationSettings
 
 # Exact: sums of up to 17-significant-digit inputs stay far below 60 digits.
 DECIMAL = Context(prec=60)
@@ -564,7 +565,7 @@ def open_store(url: str | None = None, path: Path | None = None) -> Store:
         store: Store = PostgresStore(url)
         key = url
     else:
-        path = path or embedded_path()
+        path = path or settings.data_dir() / "location" / "location.sqlite"
         store = SqliteStore(path)
         key = str(path)
     with _migrate_lock:

@@ -19,7 +19,7 @@ from loaders.adreports import pipeline as adreports
 from loaders.adreports.completeness import CHECKS
 from loaders.adreports.pipeline import PullReport
 from loaders.adreports.session import ProviderError
-from loaders.adreports.settings import ProviderConfig, ProviderNotConfigured
+from loaders.adreports.settings import AdreportsSettings, ProviderNotConfigured
 from orchestration.lib.domain import serving_snapshot_asset
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 from tributary.warehouse import pin_data_dir
@@ -113,7 +113,7 @@ def adreports_raw(context: dg.AssetExecutionContext):
     pin_data_dir()
     days = [DAILY.time_window_for_partition_key(k).start.date() for k in context.partition_keys]
     try:
-        report = adreports.pull(days, ProviderConfig.from_env())
+        report = adreports.pull(days, AdreportsSettings.from_env())
     except (ProviderError, ProviderNotConfigured) as exc:
         raise dg.Failure(
             description=f"adreports pull of {days[0]}..{days[-1]} failed: {exc}",
