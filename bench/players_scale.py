@@ -275,13 +275,13 @@ def http_latency(env: dict[str, str], logs: Path, users: list[str]) -> dict:
 
 def build_all(args: argparse.Namespace, result: dict, landing: Path, env: dict[str, str]) -> None:
     """Steps 1 to 3: generate, load (with the bare baseline), model, incremental."""
-    from loaders.players.landing import timezones_url
     from loaders.players.pipeline import publish_serving
+    from loaders.players.settings import PlayersSettings
     from tributary.locking import warehouse_lock
 
     print(f"generating {args.events:,} events for {args.users:,} users …", flush=True)
     written, gen_s = timed(lambda: generate(landing, args.events, args.users))
-    write_timezones(Path(timezones_url()))
+    write_timezones(Path(PlayersSettings().timezones_url))
     size_mb = sum(p.stat().st_size for p in landing.glob("*.jsonl")) / 1e6
     result["input"] = {**written, "mb": round(size_mb, 1), "generate_seconds": round(gen_s, 1)}
     print(f"  {written['lines']:,} lines, {size_mb:,.0f} MB in {gen_s:.0f} s", flush=True)
@@ -347,12 +347,12 @@ def main() -> None:
     os.environ.pop("PLAYERS_TIMEZONES_URL", None)
     env = point_at(dirs)
     ensure_manifest(env)
-    from loaders.players.landing import events_url
     from loaders.players.pipeline import publish_serving
+    from loaders.players.settings import PlayersSettings
     from tributary import settings
     from tributary.locking import warehouse_lock
 
-    landing = Path(events_url())
+    landing = Path(PlayersSettings().events_url)
     result: dict = {"events_asked": args.events, "users_asked": args.users}
     try:
         if args.serve_only:

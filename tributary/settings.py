@@ -28,10 +28,8 @@ class UnderDataDir:
     def __init__(self, rel: str, scheme: str = "") -> None:
         self.rel, self.scheme = rel, scheme
 
-    def __call__(self, fields: dict) -> str:
-        # ``fields``: those validated so far, holding the data dir itself in TributarySettings.
-        base = fields["data_dir"].expanduser().resolve() if "data_dir" in fields else data_dir()
-        return self.scheme + str(base / self.rel)
+    def __call__(self) -> str:
+        return self.scheme + str(data_dir() / self.rel)
 
     def __str__(self) -> str:
         return f"{self.scheme}$TRIBUTARY_DATA_DIR/{self.rel}"
@@ -40,8 +38,8 @@ class UnderDataDir:
 class TributarySettings(Settings, env_prefix="TRIBUTARY_"):
     data_dir: Path = Path("data")
     """root of everything the embedded default writes: `warehouse.duckdb`, `landing/`, `serving/`, `dlt/`, `dbt/`, `logs/`, the Dagster home; two data dirs never share a file"""
-    dagster_home: Path = Field(default_factory=UnderDataDir("dagster_home"), alias="DAGSTER_HOME")
-    """Dagster instance (run history, sensor cursors); `make` copies `orchestration/dagster.yaml` into it"""
+    dagster_home: Path | None = Field(None, alias="DAGSTER_HOME")
+    """Dagster's instance (run history, sensor cursors), read by Dagster; `make` sets it to `$TRIBUTARY_DATA_DIR/dagster_home` and copies `orchestration/dagster.yaml` into it"""
     ci: bool = Field(False, alias="CI")
     """when true, tests that need a local service fail instead of skipping"""
 

@@ -63,26 +63,17 @@ def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
     """A DuckDB S3 secret from AWS_* (httpfs), incl. a custom endpoint such as MinIO or moto."""
     con.execute("LOAD httpfs")
     aws = AwsSettings()
+    key, token = aws.secret_access_key, aws.session_token
+    values = {"KEY_ID": aws.access_key_id, "SECRET": key and key.get_secret_value()}
+    values |= {"SESSION_TOKEN": token and token.get_secret_value(), "REGION": aws.region}
     params = ["TYPE s3"]
-    values: list[str] = []
-    for key, value in (
-        ("KEY_ID", aws.access_key_id),
-        ("SECRET", aws.secret_access_key and aws.secret_access_key.get_secret_value()),
-        ("SESSION_TOKEN", aws.session_token and aws.session_token.get_secret_value()),
-        ("REGION", aws.region),
-    ):
-        if value:
-            params.append(f"{key} ?")
-            values.append(value)
     if endpoint := aws.endpoint_url:
         parsed = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
-        params += ["ENDPOINT ?", "URL_STYLE 'path'", f"USE_SSL {parsed.scheme == 'https'!s}"]
-        values.append(parsed.netloc)
-    # Parameters are not allowed in CREATE SECRET: inline them as escaped literals.
-    sql = ", ".join(params)
-    for value in values:
-        sql = sql.replace("?", "'" + value.replace("'", "''") + "'", 1)
-    con.execute(f"CREATE OR REPLACE SECRET events_lake_s3 ({sql})")
+        values["ENDPOINT"] = parsed.netloc
+        params += ["URL_STYLE 'path'", f"USE_SSL {parsed.scheme == 'https'!s}"]
+    # Parameters are not allowed in CREATE SECRET: values go in as escaped literals.
+    params += [f"{k} '{v.replace(chr(39), chr(39) * 2)}'" for k, v in values.items() if v]
+    con.execute(f"CREATE OR REPLACE SECRET events_lake_s3 ({', '.join(params)})")
 
 
 def connect(url: str | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:

@@ -9,32 +9,16 @@ from __future__ import annotations
 from loaders.incremental_files import LandedFile, Landing, fingerprint
 from loaders.players.settings import PlayersSettings
 
-__all__ = [
-    "LandedFile",
-    "Landing",
-    "events_landing",
-    "events_url",
-    "read_timezones",
-    "timezones_url",
-]
-
-
-def events_url() -> str:
-    return PlayersSettings().events_url
-
-
-def timezones_url() -> str:
-    """JSON lines of ``{"country": "US", "timezone": "America/New_York"}``."""
-    return PlayersSettings().timezones_url
+__all__ = ["LandedFile", "Landing", "events_landing", "read_timezones"]
 
 
 def events_landing(url: str | None = None) -> Landing:
-    return Landing(url or events_url())
+    return Landing(url or PlayersSettings().events_url)
 
 
 def read_timezones(url: str | None = None) -> tuple[bytes | None, str]:
     """Bytes and fingerprint of the time-zone file; ``(None, "")`` when it does not exist."""
-    landing = Landing(url or timezones_url())
+    landing = Landing(url or PlayersSettings().timezones_url)
     try:
         info = landing.fs.info(landing.root)
         return landing.fs.cat_file(landing.root), fingerprint(info)

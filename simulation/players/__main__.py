@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loaders.players.landing import events_url, timezones_url
+from loaders.players.settings import PlayersSettings
 from simulation.players.expected import clean_events
 from simulation.players.generator import generate, write_season
 
@@ -19,11 +19,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     season = generate(args.users, args.seed, args.defects_each)
-    paths = write_season(season, Path(events_url()), Path(timezones_url()), args.files)
+    env = PlayersSettings()
+    paths = write_season(season, Path(env.events_url), Path(env.timezones_url), args.files)
     clean = clean_events(season.lines, season.timezones)
     print(
         f"players: {len(paths)} files, {len(season.lines)} lines "
-        f"({sum(clean.rules.values())} to quarantine: {clean.rules}) in {events_url()}"
+        f"({sum(clean.rules.values())} to quarantine: {clean.rules}) in {env.events_url}"
     )
 
 

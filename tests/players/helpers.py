@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loaders.players.landing import events_url, timezones_url
+from loaders.players.settings import PlayersSettings
 from tests.conftest import rows
 
 
 def land(name: str, lines: list[Any]) -> Path:
     """Write a JSON-lines event file atomically; dicts are JSON-encoded, strings verbatim."""
-    folder = Path(events_url())
+    folder = Path(PlayersSettings().events_url)
     folder.mkdir(parents=True, exist_ok=True)
     text = "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines)
     path = folder / name
@@ -23,7 +23,7 @@ def land(name: str, lines: list[Any]) -> Path:
 
 
 def land_timezones(zones: dict[str, str]) -> None:
-    path = Path(timezones_url())
+    path = Path(PlayersSettings().timezones_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "".join(json.dumps({"country": c, "timezone": z}) + "\n" for c, z in zones.items())
