@@ -116,3 +116,22 @@ def test_a_bad_value_fails_naming_the_variable(monkeypatch):
     monkeypatch.setenv("GAMING_FILES_PER_BATCH", "many")
     with pytest.raises(ValidationError, match="files_per_batch"):
         GamingSettings()
+
+
+def test_every_variable_dbt_reads_is_a_setting():
+    known = {
+        env
+        for cls in settings_table.settings_classes()
+        for name in cls.model_fields
+        for env in settings_table.env_names(cls, name)
+    }
+    project = REPO / "dbt_project"
+    read = {
+        name
+        for path in [*project.rglob("*.sql"), *project.rglob("*.yml")]
+        if "target" not in path.relative_to(project).parts
+        for name in re.findall(r"env_var\(\s*['\"]([A-Z0-9_]+)['\"]", path.read_text())
+    }
+    assert read and not read - known, (
+        f"dbt reads {sorted(read - known)}: add them to a settings class"
+    )
