@@ -44,11 +44,8 @@ def markdown_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for cls in settings_classes():
         for name, field in cls.model_fields.items():
-            default = (
-                field.default_factory
-                if isinstance(field.default_factory, UnderDataDir)
-                else field.default
-            )
+            factory = field.default_factory
+            default = factory if isinstance(factory, UnderDataDir) else field.default
             text = str(default).lower() if isinstance(default, bool) else default
             shown = "\u2013" if default in (None, "", frozenset()) else f"`{text}`"
             variables = " / ".join(f"`{env}`" for env in env_names(cls, name))

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,9 +49,9 @@ class AwsSettings(Settings, env_prefix="AWS_"):
 
     access_key_id: str | None = None
     """S3 access key (standard AWS chain; instance roles work too)"""
-    secret_access_key: SecretStr | None = None
+    secret_access_key: str | None = Field(None, repr=False)
     """S3 secret key"""
-    session_token: SecretStr | None = None
+    session_token: str | None = Field(None, repr=False)
     """S3 session token"""
     region: str | None = Field(None, alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     """S3 region (unset: the libraries use `us-east-1`)"""
@@ -62,10 +62,8 @@ class AwsSettings(Settings, env_prefix="AWS_"):
 
     def fsspec_options(self) -> dict:
         """s3fs options: the endpoint, and no client cached across endpoints or credentials."""
-        options: dict = {"skip_instance_cache": True}
-        if self.endpoint_url:
-            options["client_kwargs"] = {"endpoint_url": self.endpoint_url}
-        return options
+        client = {"client_kwargs": {"endpoint_url": self.endpoint_url}} if self.endpoint_url else {}
+        return {"skip_instance_cache": True, **client}
 
 
 def data_dir() -> Path:

@@ -67,16 +67,12 @@ class MinuteAverage(BaseModel):
     points: int = Field(description="Points averaged.")
 
 
+_settings = cache(LocationSettings)  # read once per process
+
+
 @cache
 def _committer() -> GroupCommitter:
-    config = LocationSettings()
-    return GroupCommitter(config.max_batch, config.batch_interval_ms / 1000)
-
-
-@cache
-def _config() -> tuple[frozenset[str], int, bool]:
-    config = LocationSettings()
-    return config.api_keys, config.max_body_bytes, config.write_mode == "naive"
+    return GroupCommitter(_settings().max_batch, _settings().batch_interval_ms / 1000)
 
 
 _local = threading.local()
@@ -99,7 +95,8 @@ INTERNAL_ERROR = b'{"error":{"reason":"internal error"}}'
 
 async def _store_point(headers: dict[bytes, bytes], body: bytes | None) -> tuple[int, bytes]:
     """The whole PUT: (status, JSON body). ``body`` None: it was over the size limit."""
-    keys, limit, naive = _config()
+    config = _settings()
+    keys, limit, naive = config.api_keys, config.max_body_bytes, config.write_mode == "naive"
     if keys:
         given = headers.get(b"x-api-key", b"")
         if not any(hmac.compare_digest(given, k.encode()) for k in keys):
@@ -131,7 +128,7 @@ class WritePath:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        limit = _config()[1]
+        limit = _settings().max_body_bytes
         declared = headers.get(b"content-length", b"")
         body: bytes | None = b""
         if declared.isdigit() and int(declared) > limit:
@@ -198,7 +195,7 @@ async def put_location(request: Request) -> Response:
     A repeat of an accepted (user_id, timestamp) also gets 200 and changes nothing.
     Served by the ``WritePath`` middleware when installed (same behaviour)."""
     headers = {k.encode(): v.encode() for k, v in request.headers.items()}
-    body = await _read_body(request, _config()[1])
+    body = await _read_body(request, _settings().max_body_bytes)
     status, answer = await _store_point(headers, body)
     return Response(answer, status, media_type="application/json")
 

@@ -107,10 +107,7 @@ class ProviderSession(requests.Session):
             requests.Request(
                 "POST",
                 self._token_url,
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": self.config.api_token.get_secret_value(),
-                },
+                data={"grant_type": "refresh_token", "refresh_token": self.config.api_token},
             ).prepare(),
             timeout=self.config.timeout_seconds,
         )

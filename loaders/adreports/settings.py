@@ -6,8 +6,9 @@ whoever runs the pull starts the simulated one and sets its URL and token (``scr
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 
-from pydantic import SecretStr
+from pydantic import Field
 
 from tributary.settings import Settings
 
@@ -22,7 +23,7 @@ class ProviderNotConfigured(RuntimeError):
 class AdreportsSettings(Settings, env_prefix="ADREPORTS_"):
     api_url: str | None = None
     """base URL of the ad-report API (or `sources.adreports.api_url` in dlt's config); unset, `make serve` runs the simulated provider on :8790 and `make materialize` one on a free port, and point this at it"""
-    api_token: SecretStr | None = None
+    api_token: str | None = Field(None, repr=False)
     """secret refresh token exchanged for bearer access tokens (or `sources.adreports.api_token` in `.dlt/secrets.toml`; the simulator's own when it is started here); never logged"""
     page_size: int = 100
     """rows per report page"""
@@ -57,8 +58,7 @@ class AdreportsSettings(Settings, env_prefix="ADREPORTS_"):
     def from_env(cls) -> AdreportsSettings:
         """The settings of a pull, its provider URL and token resolved (also from dlt's)."""
         env = cls()
-        url = env.configured_url()
-        token = env.api_token.get_secret_value() if env.api_token else _from_dlt(SECRET_KEY)
+        url, token = env.configured_url(), env.api_token or _from_dlt(SECRET_KEY)
         if not url:
             raise ProviderNotConfigured(
                 "ADREPORTS_API_URL is not set: point it (and ADREPORTS_API_TOKEN) at the report "
@@ -69,18 +69,16 @@ class AdreportsSettings(Settings, env_prefix="ADREPORTS_"):
                 "ADREPORTS_API_URL is set but no token: set ADREPORTS_API_TOKEN "
                 f"or {SECRET_KEY} in .dlt/secrets.toml"
             )
-        return env.model_copy(update={"api_url": url.rstrip("/"), "api_token": SecretStr(token)})
+        return env.model_copy(update={"api_url": url.rstrip("/"), "api_token": token})
 
 
 def _from_dlt(key: str) -> str | None:
     """A value from dlt's config/secrets providers (``.dlt/secrets.toml``, env), if any."""
     import dlt
 
-    try:
-        value = dlt.secrets.get(key)
-    except Exception:
-        return None
-    return str(value) if value else None
+    with suppress(Exception):
+        return str(dlt.secrets.get(key) or "") or None
+    return None
 
 
 def yesterday() -> dt.date:

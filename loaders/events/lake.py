@@ -63,9 +63,8 @@ def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
     """A DuckDB S3 secret from AWS_* (httpfs), incl. a custom endpoint such as MinIO or moto."""
     con.execute("LOAD httpfs")
     aws = AwsSettings()
-    key, token = aws.secret_access_key, aws.session_token
-    values = {"KEY_ID": aws.access_key_id, "SECRET": key and key.get_secret_value()}
-    values |= {"SESSION_TOKEN": token and token.get_secret_value(), "REGION": aws.region}
+    values = {"KEY_ID": aws.access_key_id, "SECRET": aws.secret_access_key}
+    values |= {"SESSION_TOKEN": aws.session_token, "REGION": aws.region}
     params = ["TYPE s3"]
     if endpoint := aws.endpoint_url:
         parsed = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")

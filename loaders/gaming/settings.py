@@ -12,8 +12,6 @@ class GamingSettings(Settings, env_prefix="GAMING_"):
     """fsspec URL of the game-event files: a folder or `s3://bucket/prefix/`"""
     sensor_max_files: int = 200
     """most files the landing sensor loads per tick (a larger backlog is worked off over consecutive ticks)"""
-    # Asking for 5 would be worse than 1: a daemon loop finding 4.99 s elapsed waits for the
-    # next one (measured).
     sensor_interval_seconds: int = 1
     """minimum interval between sensor ticks; Dagster 1.13's sensor daemon loops every 5 s, so ticks come every 5 s (setting 5 here makes them drift to 10 s)"""
     files_per_batch: int = 200

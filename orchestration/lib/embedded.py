@@ -49,7 +49,7 @@ def adreports_provider(timeout: float = 30.0) -> Iterator[str]:
         yield url
         return
     port = _free_port()
-    token = env.api_token.get_secret_value() if env.api_token else SIMULATED_TOKEN
+    token = env.api_token or SIMULATED_TOKEN
     command = [sys.executable, "-m", "simulation.adreports", "--port", str(port)]
     proc = subprocess.Popen(
         [*command, "--profile", env.sim_profile],
