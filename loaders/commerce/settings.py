@@ -16,9 +16,7 @@ class CommerceSettings(settings.Settings, env_prefix="COMMERCE_"):
     """SQLAlchemy URL of the shop database `make commerce-db` loads and the warehouse extracts from (e.g. `postgresql+psycopg2://user@host/db`)"""
     views_url: str = Field(default_factory=settings.UnderDataDir("landing/commerce/views"))
     """fsspec URL of the product-view files, one sub-folder per platform (`iOS/`, `Android/`, `MobileWeb/`)"""
-    timezone: Annotated[str, AfterValidator(lambda name: ZoneInfo(name) and name)] = (
-        "America/Sao_Paulo"
-    )
+    timezone: Annotated[str, AfterValidator(lambda name: ZoneInfo(name).key)] = "America/Sao_Paulo"
     """business time zone (an unknown zone fails here): interprets `orders.order_date`, views are converted into it, the zone of `/ctr` timestamps"""
     views_batch_bytes: int = 256 * 1024 * 1024
     """bytes of view files read and parsed together (bounds memory)"""
@@ -27,7 +25,7 @@ class CommerceSettings(settings.Settings, env_prefix="COMMERCE_"):
 
 
 def db_url() -> str:
-    """``COMMERCE_DB_URL``, the folder of a SQLite file created."""
+    """``COMMERCE_DB_URL``; for a SQLite file, its folder is created first."""
     url = CommerceSettings().db_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
