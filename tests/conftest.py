@@ -33,6 +33,22 @@ shutil.copy(REPO / "orchestration" / "dagster.yaml", _SESSION_DIR / "dagster_hom
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        default=False,
+        help="rewrite generated snapshots (tests/snapshots/) instead of comparing against them",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    """True under ``pytest --update-snapshots`` or ``TRIBUTARY_UPDATE_SNAPSHOTS=1``."""
+    flag = os.environ.get("TRIBUTARY_UPDATE_SNAPSHOTS", "").lower() in ("1", "true", "yes")
+    return flag or bool(request.config.getoption("--update-snapshots"))
+
+
 def service_available(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
