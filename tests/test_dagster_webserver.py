@@ -99,7 +99,7 @@ def _location_loaded(server: Webserver) -> bool:
 
 
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webserver]:
+def webserver(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Iterator[Webserver]:
     """``dagster-webserver`` (code location from ``[tool.dagster]``) in its own process group, over a
     throwaway data dir and DAGSTER_HOME; stopped (with its code server) at the end."""
     import httpx

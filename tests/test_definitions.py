@@ -17,9 +17,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.asset_graph import SNAPSHOT, dumps, graph_from_definitions
 
 REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.usefixtures("dbt_manifest")
 
 # ---------------------------------------------------------------------------------------------
 # (a) a clean load, in a fresh interpreter so import-time warnings are seen whatever ran before.
