@@ -151,7 +151,8 @@ def load_tributary(url: str) -> TributaryLoad:
         pipeline = gaming.pipeline()
         # Files are read and validated while dlt extracts (bounded batches), so the extract
         # step of dlt's trace includes read + validate.
-        _, dlt_seconds = timed(lambda: pipeline.run(plan.source()))
+        with plan.progress("tributary: loading"):
+            _, dlt_seconds = timed(lambda: pipeline.run(plan.source()))
         steps = dlt_step_seconds(pipeline)
         con = open_warehouse(read_only=True)
         try:

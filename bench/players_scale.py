@@ -188,7 +188,8 @@ def tributary_load() -> dict:
 
     with warehouse_lock():
         plan = players.plan_load()
-        _, seconds = timed(lambda: players.pipeline().run(plan.source()))
+        with plan.progress("tributary: loading"):
+            _, seconds = timed(lambda: players.pipeline().run(plan.source()))
     return {
         "seconds": seconds,
         "lines_read": plan.lines_read,

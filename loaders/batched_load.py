@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import dlt
@@ -32,6 +33,7 @@ from loaders.incremental_files import (
     new_batch_id,
     with_batch,
 )
+from tributary.progress import Progress
 
 # lines table → (valid rows, quarantined rows), both keyed by source_file + line_number
 Validator = Callable[[pa.Table], tuple[pa.Table, pa.Table]]
@@ -154,6 +156,19 @@ class LoadPlan:
     def source(self):
         """The dlt source that streams this plan's batches."""
         return self.make_source(self.batches())
+
+    @contextmanager
+    def progress(self, label: str, enabled: bool | None = None) -> Iterator[Progress]:
+        """Show files done, rows (valid + quarantined) and rows/s as the batches are read, on
+        a terminal only (``None``: when stderr is a TTY)."""
+        with Progress(label, len(self.pending), enabled=enabled) as shown:
+            self.on_batch = lambda b: shown.advance(
+                len(b.file_paths), b.events.num_rows + b.quarantine.num_rows
+            )
+            try:
+                yield shown
+            finally:
+                self.on_batch = None
 
 
 def plan_load(

@@ -24,7 +24,6 @@ from dlt.pipeline.pipeline import Pipeline
 from loaders.batched_load import LoadPlan, LoadReport, report
 from loaders.incremental_files import Landing
 from tributary import warehouse
-from tributary.progress import Progress
 
 
 class Reconciled(Protocol):
@@ -95,10 +94,7 @@ def load_once(
         plan = spec.plan(spec.landing(url), max_files)
         if plan.empty and only_if_pending:
             return LoadResult(plan, report(plan, started))
-        with Progress(f"{spec.name}: loading", len(plan.pending), enabled=progress) as shown:
-            plan.on_batch = lambda b: shown.advance(
-                len(b.file_paths), b.events.num_rows + b.quarantine.num_rows
-            )
+        with plan.progress(f"{spec.name}: loading", enabled=progress):
             run(spec.pipeline(), plan)
         reconciliation = published = None
         if check or publish:

@@ -35,6 +35,22 @@ shutil.copy(REPO / "orchestration" / "dagster.yaml", _SESSION_DIR / "dagster_hom
 IN_CI = TributarySettings().ci  # CI=true: a missing local service fails instead of skipping
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        default=False,
+        help="rewrite generated snapshots (tests/snapshots/) instead of comparing against them",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    """True under ``pytest --update-snapshots`` or ``TRIBUTARY_UPDATE_SNAPSHOTS=1``."""
+    flag = os.environ.get("TRIBUTARY_UPDATE_SNAPSHOTS", "").lower() in ("1", "true", "yes")
+    return flag or bool(request.config.getoption("--update-snapshots"))
+
+
 def service_available(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -73,21 +89,28 @@ def _manifest_is_fresh(manifest: Path) -> bool:
     return all(p.stat().st_mtime <= built for p in sources)
 
 
-@pytest.fixture(scope="session", autouse=True)
+_MANIFEST = REPO / "dbt_project" / "target" / "manifest.json"
+
+
+def ensure_dbt_manifest() -> Path:
+    """The dbt manifest Dagster loads, parsed only when a dbt file is newer than it (`make test`
+    builds it ahead, so this costs a few file stats)."""
+    if not _manifest_is_fresh(_MANIFEST):
+        subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
+            cwd=REPO / "dbt_project",
+            check=True,
+            env={**os.environ, "DBT_PROFILES_DIR": str(REPO / "dbt_project")},
+        )
+        _MANIFEST.touch()
+    return _MANIFEST
+
+
+@pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
-    """The dbt manifest Dagster loads: parsed once per session, and only when a dbt file is
-    newer than it (`make test` builds it ahead; a single test then pays no `dbt parse`)."""
-    manifest = REPO / "dbt_project" / "target" / "manifest.json"
-    if _manifest_is_fresh(manifest):
-        return manifest
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
-        cwd=REPO / "dbt_project",
-        check=True,
-        env={**os.environ, "DBT_PROFILES_DIR": str(REPO / "dbt_project")},
-    )
-    manifest.touch()
-    return manifest
+    """The manifest, for tests and fixtures that load the code location (``orchestration``)
+    or run dbt through it. Not autouse: a test that needs no dbt pays no `dbt parse`."""
+    return ensure_dbt_manifest()
 
 
 @pytest.fixture
@@ -112,6 +135,8 @@ def run_job(name: str):
     """Execute one of the code location's jobs in process against an ephemeral instance."""
     import dagster as dg
 
+    ensure_dbt_manifest()  # the code location reads it at import
+
     from orchestration.definitions import defs
 
     result = defs.resolve_job_def(name).execute_in_process(
@@ -121,7 +146,7 @@ def run_job(name: str):
 
 
 @pytest.fixture(scope="session")
-def built_warehouse_template() -> Path:
+def built_warehouse_template(dbt_manifest: Path) -> Path:
     """A data dir on which `gaming_refresh` ran once over an empty landing folder: all tables
     and views exist, empty. Tests copy it instead of paying a dbt build each."""
     template = _SESSION_DIR / "template"

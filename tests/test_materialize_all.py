@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration import materialize_all
 from tests.gaming.helpers import event, land, load
 from tributary import warehouse
 
 
 @pytest.mark.slow
 def test_materialize_all_succeeds_then_fails_on_a_broken_reconciliation(built_data_dir, capsys):
+    from orchestration import materialize_all  # imported once the manifest is there
+
     land("0000.json", [event("A", spend="1.00"), "junk"])
     assert materialize_all.main() == 0
 

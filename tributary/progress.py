@@ -19,9 +19,11 @@ class Progress:
         total_files: int | None = None,
         stream: TextIO | None = None,
         enabled: bool | None = None,
+        unit: str = "files",
     ) -> None:
         self.label = label
         self.total_files = total_files
+        self.unit = unit  # what ``files`` counts: files, pages, batches
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.files = 0
@@ -41,7 +43,7 @@ class Progress:
         seconds = max(time.perf_counter() - self.started, 1e-9)
         total = f"/{self.total_files}" if self.total_files is not None else ""
         return (
-            f"{self.label}: {self.files}{total} files, {self.rows:,} rows, "
+            f"{self.label}: {self.files}{total} {self.unit}, {self.rows:,} rows, "
             f"{self.rows / seconds:,.0f} rows/s, {seconds:.1f} s"
         )
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from loaders.events import compaction, files, kpis, reconcile, stream
 from loaders.events.lake import Lake, lake_lock
+from tributary.progress import Progress
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,14 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         out = {"batches": [b.record() for b in files.land_hour(hour, args.url, args.lake)]}
     elif args.command == "stream":
         out = {"batches": 0, "acked": 0}
-        while True:
-            load = stream.consume_sync(lake_url=args.lake, batch_size=args.batch_size)
-            out["batches"] += len(load.batches)
-            out["acked"] += load.acked
-            if not args.forever:
-                break
-            if not load.batches:
-                time.sleep(1)
+        with Progress("events: stream", unit="batches") as shown:
+            while True:
+                load = stream.consume_sync(lake_url=args.lake, batch_size=args.batch_size)
+                out["batches"] += len(load.batches)
+                out["acked"] += load.acked
+                shown.advance(len(load.batches), load.acked)
+                if not args.forever:
+                    break
+                if not load.batches:
+                    time.sleep(1)
     elif args.command == "compact":
         lake = Lake(args.lake)
         with lake_lock():

@@ -22,6 +22,7 @@ from loaders.events.commit import BatchResult, batch_rel, land_lines, prepare, p
 from loaders.events.lake import Lake, lake_lock
 from loaders.events.settings import EventsSettings
 from loaders.incremental_files import LandedFile, Landing
+from tributary.progress import Progress
 
 
 def file_batch_id(files: list[LandedFile], hour: datetime | None = None) -> str:
@@ -128,8 +129,11 @@ def land_files(
     lake_url: str | None = None,
     max_bytes: int | None = None,
     max_files: int | None = None,
+    progress: bool | None = None,
 ) -> FileLoad:
-    """Land every pending file (holding the lake lock), then compact what the run touched."""
+    """Land every pending file (holding the lake lock), then compact what the run touched.
+    Files done, lines read and lines/s show on a terminal (``progress``; ``None``: when
+    stderr is a TTY)."""
     from loaders.events.compaction import compact
 
     lake = Lake(lake_url)
@@ -141,23 +145,26 @@ def land_files(
             pending = pending[:max_files]
         load.pending = len(pending)
         con = lake.connect()
+        shown = Progress("events: landing", len(pending), enabled=progress)
         try:
             # Pipelined: batch n+1 is read and validated while a writer thread publishes
             # batch n; it waits for that publication before looking at the lake.
             with ThreadPoolExecutor(1, thread_name_prefix="events-publish") as writer:
                 in_flight: list[Future[BatchResult]] = []
 
+                def done(result: BatchResult) -> None:
+                    load.batches.append(result)
+                    shown.advance(len(result.inputs), result.read)
+
                 def wait_for_writer() -> None:
                     while in_flight:
-                        load.batches.append(in_flight.pop(0).result())
+                        done(in_flight.pop(0).result())
 
                 for files in iter_batches(pending, max_bytes):
                     batch_id = file_batch_id(files)
                     if lake.exists(batch_rel(batch_id)):  # committed by a run that died after
                         wait_for_writer()
-                        load.batches.append(
-                            BatchResult(**_result_fields(lake.read_json(batch_rel(batch_id))))
-                        )
+                        done(BatchResult(**_result_fields(lake.read_json(batch_rel(batch_id)))))
                         continue
                     read_lines(con, files)
                     inputs = [
@@ -169,9 +176,11 @@ def land_files(
                     )
                     in_flight.append(writer.submit(publish, lake, prepared))
                 wait_for_writer()
+            shown.close()
             touched = {tuple(p) for b in load.batches for p in b.partitions}
             compact(lake, con, sorted(touched))
         finally:
+            shown.close()
             con.close()
     return load
 
@@ -181,9 +190,11 @@ def land_hour(
     url: str | None = None,
     lake_url: str | None = None,
     max_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> list[BatchResult]:
     """Backfill one UTC hour: re-read every input file (in bounded batches) and land what is
-    missing of that hour. Invalid lines stay with the file batches that quarantined them."""
+    missing of that hour. Invalid lines stay with the file batches that quarantined them.
+    Progress as in :func:`land_files`."""
     from loaders.events.compaction import compact
 
     lake = Lake(lake_url)
@@ -192,16 +203,24 @@ def land_hour(
     with lake_lock():
         con = lake.connect()
         try:
+            listed = landing.list()
             run = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-            for n, files in enumerate(iter_batches(landing.list(), max_bytes)):
-                read_lines(con, files)
-                batch_id = f"hour-{hour:%Y%m%dT%H}-{run}-{n}"
-                inputs = [
-                    {"path": f.path, "fingerprint": f.fingerprint, "size": f.size} for f in files
-                ]
-                results.append(
-                    land_lines(con, lake, batch_id, "backfill", inputs, hour=hour, quarantine=False)
-                )
+            with Progress(
+                f"events: hour {hour:%Y-%m-%dT%H}", len(listed), enabled=progress
+            ) as shown:
+                for n, files in enumerate(iter_batches(listed, max_bytes)):
+                    read_lines(con, files)
+                    batch_id = f"hour-{hour:%Y%m%dT%H}-{run}-{n}"
+                    inputs = [
+                        {"path": f.path, "fingerprint": f.fingerprint, "size": f.size}
+                        for f in files
+                    ]
+                    results.append(
+                        land_lines(
+                            con, lake, batch_id, "backfill", inputs, hour=hour, quarantine=False
+                        )
+                    )
+                    shown.advance(len(files), results[-1].read)
             compact(lake, con, sorted({tuple(p) for b in results for p in b.partitions}))
         finally:
             con.close()

@@ -24,6 +24,8 @@ from simulation.adreports.report import day_rows
 from tests.adreports.helpers import expected_day, fault, pull_days
 from tests.conftest import rows, running_api
 
+pytestmark = pytest.mark.usefixtures("dbt_manifest")  # the runs load the code location
+
 
 class Receiver:
     """A local HTTP endpoint that keeps every JSON body POSTed to it."""
