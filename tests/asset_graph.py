@@ -52,15 +52,7 @@ def graph_from_definitions() -> dict:
         for sensor in repo.sensor_defs
     }
     schedules = sorted(s.name for s in repo.schedule_defs)
-    return normalised(
-        {
-            "assets": assets,
-            "checks": checks,
-            "jobs": jobs,
-            "sensors": sensors,
-            "schedules": schedules,
-        }
-    )
+    return normalised(assets=assets, checks=checks, jobs=jobs, sensors=sensors, schedules=schedules)
 
 
 def graph_from_webserver(data: dict) -> dict:
@@ -101,19 +93,12 @@ def graph_from_webserver(data: dict) -> dict:
         for s in repository["sensors"]
     }
     schedules = sorted(s["name"] for s in repository["schedules"])
-    return normalised(
-        {
-            "assets": assets,
-            "checks": checks,
-            "jobs": jobs,
-            "sensors": sensors,
-            "schedules": schedules,
-        }
-    )
+    return normalised(assets=assets, checks=checks, jobs=jobs, sensors=sensors, schedules=schedules)
 
 
-def normalised(graph: dict) -> dict:
-    """Keys in sorted order at every level, so the JSON file diffs line by line in review."""
+def normalised(**graph: object) -> dict:
+    """The summary of its parts, with keys in sorted order at every level, so the JSON file
+    diffs line by line in review."""
     return json.loads(json.dumps(graph, sort_keys=True))
 
 
