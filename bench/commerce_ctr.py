@@ -89,11 +89,10 @@ def synthesize(views: int, items: int, days: int, products: int, seed: int = 3):
 def build_snapshot(views: pd.DataFrame, purchases: pd.DataFrame) -> dict:
     """The mart (as the dbt model computes it) → the serving snapshot."""
     from loaders.commerce.publish import publish_serving
-    from loaders.common import open_warehouse
+    from tributary import warehouse
 
     started = time.perf_counter()
-    con = open_warehouse()
-    try:
+    with warehouse.connect() as con:
         con.register("v", pa.Table.from_pandas(views, preserve_index=False))
         con.register("p", pa.Table.from_pandas(purchases, preserve_index=False))
         con.execute("CREATE SCHEMA IF NOT EXISTS commerce")
@@ -112,8 +111,6 @@ def build_snapshot(views: pd.DataFrame, purchases: pd.DataFrame) -> dict:
         mart_rows = con.execute("SELECT count(*) FROM commerce.ctr_minute").fetchone()[0]
         built = time.perf_counter()
         path = publish_serving(con)
-    finally:
-        con.close()
     return {
         "mart_rows": mart_rows,
         "mart_seconds": round(built - started, 2),

@@ -448,9 +448,8 @@ class Verification:
 
 def verify(lander: Lander, dirs: BenchDirs) -> Verification:
     """Served marts vs an independent reading of every landed file; warehouse reconciliation."""
-    from loaders.common import open_warehouse
     from loaders.gaming.pipeline import reconcile
-    from tributary.locking import warehouse_lock
+    from tributary import warehouse
 
     files = sorted(dirs.landing.glob("*.json"))
     expected = expected_from_files(files)
@@ -462,12 +461,8 @@ def verify(lander: Lander, dirs: BenchDirs) -> Verification:
         cur.close()
     want = expected.revenue()
     mismatches = sum(revenue.get(u) != v for u, v in want.items()) + len(revenue.keys() - want)
-    with warehouse_lock(timeout=60):
-        con = open_warehouse(read_only=True)
-        try:
-            rec = reconcile(con)
-        finally:
-            con.close()
+    with warehouse.connect(read_only=True, timeout=60) as con:
+        rec = reconcile(con)
     served_total = sum((Decimal(v) for v in revenue.values()), Decimal(0))
     expected_total = sum((Decimal(v) for v in want.values()), Decimal(0))
     v = Verification(

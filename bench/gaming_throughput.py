@@ -25,12 +25,10 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,16 +44,17 @@ from bench.common import (
     install_time_cap,
     machine_info,
     make_dirs,
+    peak_rss_mb,
     point_at,
     rule,
+    timed,
     write_result,
 )
-from loaders.common import open_warehouse
 from loaders.gaming import pipeline as gaming
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import lines_table, validate
 from simulation.gaming.generator import write_files
-from tributary import duck
+from tributary import duck, warehouse
 from tributary.locking import warehouse_lock
 
 NAME = "gaming_throughput"
@@ -76,12 +75,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if min(args.files, args.lines, args.repeat, args.tick_file_lines) < 1:
         p.error("--files, --lines, --repeat and --tick-file-lines must be at least 1")
     return args
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    started = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - started
 
 
 def rate(count: int, seconds: float) -> float:
@@ -154,13 +147,10 @@ def load_tributary(url: str) -> TributaryLoad:
         with plan.progress("tributary: loading"):
             _, dlt_seconds = timed(lambda: pipeline.run(plan.source()))
         steps = dlt_step_seconds(pipeline)
-        con = open_warehouse(read_only=True)
-        try:
+        with warehouse.connect(read_only=True, lock=False) as con:
             events = con.execute("SELECT count(*) FROM gaming_raw.events").fetchone()[0]
             quarantine = con.execute("SELECT count(*) FROM gaming_raw.quarantine").fetchone()[0]
             reconciled = gaming.reconcile(con).passed
-        finally:
-            con.close()
     return TributaryLoad(
         files=len(plan.pending),
         lines_read=plan.lines_read,
@@ -270,12 +260,9 @@ def one_file_steps(url: str) -> dict[str, float]:
     with warehouse_lock():
         plan, plan_s = timed(lambda: gaming.plan_load(Landing(url), max_files=200))
         _, dlt_s = timed(lambda: gaming.pipeline().run(plan.source()))
-        con = open_warehouse()
-        try:
+        with warehouse.connect(lock=False) as con:
             _, reconcile_s = timed(lambda: gaming.reconcile(con, plan.batch_ids))
             _, publish_s = timed(lambda: gaming.publish_serving(con))
-        finally:
-            con.close()
     return {
         "plan_load": round(plan_s, 3),
         "dlt_run": round(dlt_s, 3),
@@ -376,7 +363,7 @@ def build_result(
         "plan_load_profile_seconds": profile,
         "tick_cost_at_size": asdict(ticks) if ticks else None,
         "verification": {"checks": checks, "passed": all(checks.values())},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "machine": machine_info(),
     }
 

@@ -27,9 +27,7 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -46,7 +44,10 @@ from bench.common import (
     ensure_manifest,
     free_port,
     make_dirs,
+    peak_rss_mb,
+    percentile,
     point_at,
+    timed,
 )
 
 DAY = 86_400
@@ -156,16 +157,6 @@ def write_timezones(path: Path) -> None:
 # ------------------------------------------------------------------------------- measure
 
 
-def timed(fn):
-    started = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - started
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def bare_duckdb_load(folder: Path) -> float:
     from tributary import duck
 
@@ -212,13 +203,8 @@ def dbt_build(env: dict[str, str]) -> float:
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return {
-        "p50_ms": round(cuts[49] * 1000, 3),
-        "p95_ms": round(cuts[94] * 1000, 3),
-        "p99_ms": round(cuts[98] * 1000, 3),
-        "max_ms": round(max(samples) * 1000, 3),
-    }
+    ms = {f"p{q}_ms": percentile(samples, q) for q in (50, 95, 99)}
+    return {k: round(v * 1000, 3) for k, v in {**ms, "max_ms": max(samples)}.items()}
 
 
 def in_process_latency(database: Path, users: list[str], sql: str) -> dict[str, float]:
