@@ -24,7 +24,7 @@ import duckdb
 
 from loaders import batched_load, incremental_files
 from loaders.batched_load import BatchSchemas, LoadPlan, ParsedBatch, batch_resources
-from loaders.commerce.publish import publish_serving
+from loaders.commerce.publish import SERVED_MARTS, publish_serving
 from loaders.commerce.settings import CommerceSettings
 from loaders.commerce.views_parsing import QUARANTINE_SCHEMA, VIEWS_SCHEMA, parse_files
 from loaders.common import warehouse_pipeline
@@ -120,7 +120,7 @@ DOMAIN = FileDomain(
     reconcile=reconcile,
     publish=publish_serving,
     rows_table="views",
-    served_marts=("commerce/ctr_minute",),
+    served_marts=SERVED_MARTS,
     check_name="events_reconcile",
     check_description="Per file read: records = product views + ignored + quarantined, and "
     "exactly the views and quarantined rows counted landed.",

@@ -28,30 +28,12 @@ from tributary import serving
 PIPELINE_NAME = "players_events"
 DATASET = "players_raw"
 
-# What the API serves. ``user_days`` answers GET /api/user-stats with one indexed point lookup:
-# a user's registration fields repeated on each of their days (sessions and matches per UTC
-# day, full-outer-joined), or on one row with a NULL date for a user without any day. A user
-# has at most a season of days, so the all-time sums and the last login are computed from
-# those few rows in the API (measured: one lookup instead of three aggregating ones, see
-# README "Performance").
-USER_DAYS = """
-SELECT r.user_id, r.country, r.registration_date_local_timezone,
-       d."date", d.session_count, d.time_spent_in_game, d.match_seconds,
-       d.points_home, d.points_away
-FROM players.registration_data AS r
-LEFT JOIN (
-    SELECT user_id, "date",
-           coalesce(s.session_count, 0)::BIGINT AS session_count,
-           coalesce(s.time_spent_in_game, 0)::BIGINT AS time_spent_in_game,
-           coalesce(m.total_duration, 0)::BIGINT AS match_seconds,
-           coalesce(m.total_points_home, 0)::BIGINT AS points_home,
-           coalesce(m.total_points_away, 0)::BIGINT AS points_away
-    FROM players.session_data AS s
-    FULL OUTER JOIN players.match_data AS m USING (user_id, "date")
-) AS d USING (user_id)
-"""
+# What the API serves: the dbt marts ``players_user_days`` (GET /api/user-stats, one indexed
+# point lookup per request) and ``players_game_stats``, copied as they are.
 SERVED_TABLES = [
-    serving.ServedTable("players", "user_days", USER_DAYS, 'user_id, "date"', index_on="user_id"),
+    serving.ServedTable(
+        "players", "user_days", "SELECT * FROM players.user_days", 'user_id, "date"', "user_id"
+    ),
     serving.ServedTable("players", "game_stats", "SELECT * FROM players.game_stats", "stats_date"),
 ]
 
@@ -81,9 +63,7 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Copy the players marts into a fresh serving snapshot. Caller holds the lock."""
-    return serving.publish_if_built(
-        "players", SERVED_TABLES, warehouse, built=("players", "registration_data")
-    )
+    return serving.publish_if_built("players", SERVED_TABLES, warehouse)
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
@@ -101,9 +81,7 @@ DOMAIN = FileDomain(
     plan=plan_load,
     reconcile=reconcile,
     publish=publish_serving,
-    served_marts=tuple(
-        f"players/{m}" for m in ("registration_data", "session_data", "match_data", "game_stats")
-    ),
+    served_marts=("players/user_days", "players/game_stats"),
     check_description="Every line read is an event or quarantined at load, and exactly those "
     "rows landed.",
     description="Read every new or rewritten file in ``PLAYERS_EVENTS_URL`` (and the time-zone "
