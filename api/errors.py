@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from tributary.serving import SnapshotMissing
 
@@ -40,6 +41,16 @@ def install(app: FastAPI) -> None:
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
             status_code=exc.status, content=_body([ErrorDetail(field=exc.field, reason=exc.reason)])
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own answers (unknown route 404, wrong method 405 with its Allow header)
+        reason = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=_body([ErrorDetail(reason=reason.lower())]),
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
