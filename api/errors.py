@@ -25,6 +25,19 @@ class ErrorBody(BaseModel):
     errors: list[ErrorDetail] | None = None
 
 
+# Every operation documents these with the one shape (an operation's own description wins).
+RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "a parameter or the body is invalid (the field is named)",
+        404: "unknown route or resource",
+        405: "method not allowed on this route",
+        422: "a parameter fails its declared type or bounds (the field is named)",
+        503: "the domain's serving snapshot is not available (see /health)",
+    }.items()
+}
+
+
 class ApiError(Exception):
     def __init__(self, status: int, reason: str, field: str | None = None) -> None:
         super().__init__(reason)

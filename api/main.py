@@ -36,6 +36,7 @@ app = FastAPI(
     version="0.1.0",
     description="Serving layer of the Tributary warehouse. Errors share one shape: "
     '`{"error": {"field": …, "reason": …}}`.',
+    responses=errors.RESPONSES,
 )
 errors.install(app)
 app.include_router(gaming.router)
@@ -44,6 +45,24 @@ app.include_router(adreports.router)
 app.include_router(location.router)
 app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
+
+
+def openapi() -> dict:
+    """FastAPI's schema, with optional parameters as their plain type: a query parameter is
+    absent or a string, never JSON null (``anyOf [X, null]`` only blurs X's pattern/format)."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for param in operation.get("parameters", []):
+                    alternatives = param["schema"].pop("anyOf", None) or []
+                    plain = [a for a in alternatives if a != {"type": "null"}]
+                    if len(plain) == 1:
+                        param["schema"] = {**plain[0], **param["schema"]}
+    return app.openapi_schema
+
+
+app.openapi = openapi
 
 
 class DomainHealth(BaseModel):
