@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from tributary.serving import SnapshotMissing
+from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
 log = logging.getLogger("tributary.api")
 
@@ -80,6 +80,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SnapshotMissing)
     async def not_published(_: Request, exc: SnapshotMissing) -> JSONResponse:
         reason = f"no {exc.args[0]} data has been published yet in this data dir"
+        if isinstance(exc, SnapshotUnreadable):
+            reason = f"the {exc.args[0]} data is unavailable: {exc.reason}"
         return JSONResponse(status_code=503, content=_body([ErrorDetail(reason=reason)]))
 
     @app.exception_handler(Exception)

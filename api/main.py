@@ -9,14 +9,15 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api import errors
 from api.deps import reader
 from api.routers import adreports, commerce, gaming, location, players
-from tributary.serving import SnapshotMissing
+from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
 DOMAINS = ["gaming", "players", "commerce", "adreports"]
 
@@ -68,10 +69,15 @@ app.openapi = openapi
 class DomainHealth(BaseModel):
     published: bool
     published_at: str | None = None
+    version: str | None = None
+    error: str | None = Field(None, description="Why the published snapshot cannot be read.")
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded"] = Field(
+        description="`degraded`: a published domain's snapshot is unreadable (its endpoints "
+        "answer 503); a domain not published yet is not an error."
+    )
     domains: dict[str, DomainHealth]
 
 
@@ -82,7 +88,12 @@ def health() -> Health:
     for domain in DOMAINS:
         try:
             info = reader(domain).info()
-            domains[domain] = DomainHealth(published=True, published_at=info.get("published_at"))
+            domains[domain] = DomainHealth(
+                published=True, published_at=info.get("published_at"), version=info.get("version")
+            )
+        except SnapshotUnreadable as exc:
+            domains[domain] = DomainHealth(published=True, error=exc.reason)
         except SnapshotMissing:
             domains[domain] = DomainHealth(published=False)
-    return Health(status="ok", domains=domains)
+    degraded = any(d.error for d in domains.values())
+    return Health(status="degraded" if degraded else "ok", domains=domains)

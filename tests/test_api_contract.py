@@ -82,3 +82,30 @@ def test_a_control_character_in_an_id_is_refused_naming_it(http, monkeypatch):
     ]:
         r = http.get(path)
         assert (r.status_code, r.json()["error"]["field"]) == (status, field), path
+
+
+def test_an_unreadable_snapshot_is_logged_and_degrades_health(http, data_dir, caplog):
+    serving = data_dir / "serving"
+    for domain in ("gaming", "players"):
+        (serving / domain).mkdir(parents=True)
+    (serving / "gaming" / "CURRENT").write_text("20261204T000000-deleted.duckdb\n")
+    (serving / "players" / "20261204T000000-truncated.duckdb").write_bytes(b"DUCK" * 10)
+    (serving / "players" / "CURRENT").write_text("20261204T000000-truncated.duckdb\n")
+
+    health = http.get("/health").json()
+    assert health["status"] == "degraded"
+    assert "deleted.duckdb" in health["domains"]["gaming"]["error"]
+    assert "truncated.duckdb" in health["domains"]["players"]["error"]
+    assert health["domains"]["commerce"] == {  # never published: not an error
+        "published": False,
+        "published_at": None,
+        "version": None,
+        "error": None,
+    }
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "tributary.serving"]
+    assert {r.args[0] for r in errors} == {"gaming", "players"}
+
+    r = http.get("/gaming/revenue/A")
+    assert r.status_code == 503
+    assert "unavailable" in r.json()["error"]["reason"]
+    assert "deleted.duckdb" in r.json()["error"]["reason"]
