@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from pydantic import BaseModel, Field
 
-from api import errors
+from api import errors, observability
 from api.deps import reader
 from api.routers import adreports, commerce, gaming, location, players
 from tributary.serving import SnapshotMissing, SnapshotUnreadable
@@ -27,6 +27,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     # Everything imported so far lives as long as the worker: move it out of the collector's
     # reach. A full collection over it takes ~50 ms, a stall of every request in flight (it
     # showed as the p99 of PUT /location); after freezing, collections scan only new objects.
+    observability.install_access_log()
     gc.freeze()
     yield
 
@@ -46,6 +47,8 @@ app.include_router(adreports.router)
 app.include_router(location.router)
 app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
+app.add_middleware(observability.Observability)  # outermost: sees the PUT fast path too
+observability.REGISTRY.register(observability.SnapshotVersions(DOMAINS))
 
 
 def openapi() -> dict:
@@ -97,3 +100,16 @@ def health() -> Health:
             domains[domain] = DomainHealth(published=False)
     degraded = any(d.error for d in domains.values())
     return Health(status="degraded" if degraded else "ok", domains=domains)
+
+
+@app.get(
+    "/metrics",
+    tags=["meta"],
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics() -> Response:
+    """Prometheus text format (this worker): requests and latency per route, snapshot versions,
+    location group-commit batch sizes."""
+    body, content_type = observability.metrics_body()
+    return Response(body, media_type=content_type)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
 
 import duckdb
@@ -10,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.deps import TIMESTAMP
 from api.main import app
+from api.observability import Observability
+from api.routers.location import WritePath
 from tributary.platforms import PLATFORMS
 from tributary.serving import SnapshotReader
 
@@ -35,7 +40,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(http):
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     error = {"$ref": "#/components/schemas/ErrorBody"}
     operations = [(m, p, op) for p, ops in schema["paths"].items() for m, op in ops.items()]
-    assert len(operations) == 9
+    assert len(operations) == 10
     for method, path, op in operations:
         for status in ("400", "404", "405", "422", "503"):
             content = op["responses"][status]["content"]
@@ -109,3 +114,90 @@ def test_an_unreadable_snapshot_is_logged_and_degrades_health(http, data_dir, ca
     assert r.status_code == 503
     assert "unavailable" in r.json()["error"]["reason"]
     assert "deleted.duckdb" in r.json()["error"]["reason"]
+
+
+def test_requests_carry_an_id_and_are_logged_as_json(http, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="tributary.access")
+    access = logging.getLogger("tributary.access")  # as the API's lifespan sets it up, or not
+    monkeypatch.setattr(access, "handlers", [caplog.handler])
+    monkeypatch.setattr(access, "propagate", False)
+    echoed = http.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    made = http.get("/gaming/revenue/A")
+    generated = made.headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    bogus = http.get("/health", headers={"X-Request-ID": "a\tb"})  # not echoed into logs
+    assert re.fullmatch(r"[0-9a-f]{32}", bogus.headers["x-request-id"])
+
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "tributary.access"]
+    assert lines[0] | {"seconds": 0} == {
+        "request_id": "abc-123",
+        "method": "GET",
+        "path": "/health",
+        "route": "/health",
+        "status": 200,
+        "seconds": 0,
+    }
+    assert (lines[1]["request_id"], lines[1]["route"], lines[1]["status"]) == (
+        generated,
+        "/gaming/revenue/{user}",
+        503,
+    )
+
+
+def test_metrics_count_requests_per_route_template_and_show_snapshot_state(http):
+    def sample(text: str, name: str, **labels: str) -> float:
+        wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        for line in text.splitlines():
+            if line.startswith(f"{name}{{{wanted}}} "):
+                return float(line.split()[-1])
+        return 0.0
+
+    labels = {"method": "GET", "route": "/gaming/revenue/{user}", "status": "503"}
+    before = sample(http.get("/metrics").text, "tributary_http_requests_total", **labels)
+    for user in ("a", "b", "c"):
+        http.get(f"/gaming/revenue/{user}")
+    http.get("/no/such/route")
+    r = http.get("/metrics")
+    assert r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    assert sample(text, "tributary_http_requests_total", **labels) == before + 3
+    assert sample(
+        text, "tributary_http_requests_total", method="GET", route="unmatched", status="404"
+    )
+    assert (
+        sample(
+            text,
+            "tributary_http_request_duration_seconds_count",
+            method="GET",
+            route="/gaming/revenue/{user}",
+        )
+        >= 3
+    )
+    assert 'tributary_serving_snapshot{domain="gaming",state="unpublished",version=""} 1.0' in text
+    assert "tributary_location_commit_batch_points_bucket" in text
+
+
+def test_a_body_that_never_finishes_gets_408(data_dir, monkeypatch):
+    monkeypatch.setenv("API_BODY_TIMEOUT_SECONDS", "0.2")
+    sent: list[dict] = []
+
+    async def receive():
+        if not sent:
+            sent.append({})
+            return {"type": "http.request", "body": b'{"lat": 1', "more_body": True}
+        await asyncio.sleep(60)  # the client stalls
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "PUT",
+        "path": "/location",
+        "headers": [],
+        "query_string": b"",
+    }
+    asyncio.run(asyncio.wait_for(Observability(WritePath(None))(scope, receive, send), 5))
+    assert sent[1]["status"] == 408
+    assert json.loads(sent[2]["body"])["error"]["field"] == "body"
