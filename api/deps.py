@@ -1,4 +1,5 @@
-"""Dependencies: a cursor on a domain's newest serving snapshot."""
+"""Dependencies: a cursor on a domain's newest serving snapshot; the patterns parameters share
+(one regex for the OpenAPI schema and the hand validation that answers 400 with it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from functools import cache
 import duckdb
 
 from tributary.serving import SnapshotReader
+
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+IDENTIFIER = r"^[^\x00-\x1f\x7f]+$"  # no control characters
 
 
 @cache

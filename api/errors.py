@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
-from tributary.serving import SnapshotMissing
+from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
 log = logging.getLogger("tributary.api")
 
@@ -22,6 +23,19 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     error: ErrorDetail
     errors: list[ErrorDetail] | None = None
+
+
+# Every operation documents these with the one shape (an operation's own description wins).
+RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "a parameter or the body is invalid (the field is named)",
+        404: "unknown route or resource",
+        405: "method not allowed on this route",
+        422: "a parameter fails its declared type or bounds (the field is named)",
+        503: "the domain's serving snapshot is not available (see /health)",
+    }.items()
+}
 
 
 class ApiError(Exception):
@@ -42,6 +56,16 @@ def install(app: FastAPI) -> None:
             status_code=exc.status, content=_body([ErrorDetail(field=exc.field, reason=exc.reason)])
         )
 
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own answers (unknown route 404, wrong method 405 with its Allow header)
+        reason = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=_body([ErrorDetail(reason=reason.lower())]),
+            headers=exc.headers,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
@@ -56,6 +80,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SnapshotMissing)
     async def not_published(_: Request, exc: SnapshotMissing) -> JSONResponse:
         reason = f"no {exc.args[0]} data has been published yet in this data dir"
+        if isinstance(exc, SnapshotUnreadable):
+            reason = f"the {exc.args[0]} data is unavailable: {exc.reason}"
         return JSONResponse(status_code=503, content=_body([ErrorDetail(reason=reason)]))
 
     @app.exception_handler(Exception)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
-from fastapi import FastAPI
-from pydantic import BaseModel
+from fastapi import FastAPI, Response
+from pydantic import BaseModel, Field
 
-from api import errors
+from api import errors, observability
 from api.deps import reader
 from api.routers import adreports, commerce, gaming, location, players
-from tributary.serving import SnapshotMissing
+from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
 DOMAINS = ["gaming", "players", "commerce", "adreports"]
 
@@ -26,6 +27,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     # Everything imported so far lives as long as the worker: move it out of the collector's
     # reach. A full collection over it takes ~50 ms, a stall of every request in flight (it
     # showed as the p99 of PUT /location); after freezing, collections scan only new objects.
+    observability.install_access_log()
     gc.freeze()
     yield
 
@@ -36,6 +38,7 @@ app = FastAPI(
     version="0.1.0",
     description="Serving layer of the Tributary warehouse. Errors share one shape: "
     '`{"error": {"field": …, "reason": …}}`.',
+    responses=errors.RESPONSES,
 )
 errors.install(app)
 app.include_router(gaming.router)
@@ -44,15 +47,40 @@ app.include_router(adreports.router)
 app.include_router(location.router)
 app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
+app.add_middleware(observability.Observability)  # outermost: sees the PUT fast path too
+observability.REGISTRY.register(observability.SnapshotVersions(DOMAINS))
+
+
+def openapi() -> dict:
+    """FastAPI's schema, with optional parameters as their plain type: a query parameter is
+    absent or a string, never JSON null (``anyOf [X, null]`` only blurs X's pattern/format)."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for param in operation.get("parameters", []):
+                    alternatives = param["schema"].pop("anyOf", None) or []
+                    plain = [a for a in alternatives if a != {"type": "null"}]
+                    if len(plain) == 1:
+                        param["schema"] = {**plain[0], **param["schema"]}
+    return app.openapi_schema
+
+
+app.openapi = openapi
 
 
 class DomainHealth(BaseModel):
     published: bool
     published_at: str | None = None
+    version: str | None = None
+    error: str | None = Field(None, description="Why the published snapshot cannot be read.")
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded"] = Field(
+        description="`degraded`: a published domain's snapshot is unreadable (its endpoints "
+        "answer 503); a domain not published yet is not an error."
+    )
     domains: dict[str, DomainHealth]
 
 
@@ -63,7 +91,25 @@ def health() -> Health:
     for domain in DOMAINS:
         try:
             info = reader(domain).info()
-            domains[domain] = DomainHealth(published=True, published_at=info.get("published_at"))
+            domains[domain] = DomainHealth(
+                published=True, published_at=info.get("published_at"), version=info.get("version")
+            )
+        except SnapshotUnreadable as exc:
+            domains[domain] = DomainHealth(published=True, error=exc.reason)
         except SnapshotMissing:
             domains[domain] = DomainHealth(published=False)
-    return Health(status="ok", domains=domains)
+    degraded = any(d.error for d in domains.values())
+    return Health(status="degraded" if degraded else "ok", domains=domains)
+
+
+@app.get(
+    "/metrics",
+    tags=["meta"],
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics() -> Response:
+    """Prometheus text format (this worker): requests and latency per route, snapshot versions,
+    location group-commit batch sizes."""
+    body, content_type = observability.metrics_body()
+    return Response(body, media_type=content_type)

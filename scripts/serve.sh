@@ -50,7 +50,7 @@ fi
 "$VENV/dg" dev -h 0.0.0.0 -p 3000 \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
-"$VENV/uvicorn" api.main:app --host 0.0.0.0 --port 8000 --workers 2 \
+"$VENV/uvicorn" api.main:app --host 0.0.0.0 --port 8000 --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
 if [ -f "$DOCS/index.html" ]; then

@@ -27,6 +27,8 @@ os.environ["TRIBUTARY_DATA_DIR"] = str(_SESSION_DIR / "import-time")
 os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# API servers started by tests write stderr to a pipe read only on failure: no access log there.
+os.environ.setdefault("API_ACCESS_LOG", "false")
 for var in ("GAMING_EVENTS_URL",):
     os.environ.pop(var, None)
 (_SESSION_DIR / "dagster_home").mkdir(parents=True)

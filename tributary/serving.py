@@ -16,6 +16,7 @@ readable: unlinking does not affect open files).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -44,6 +45,7 @@ class ServedTable:
 
 
 KEEP_OLD_VERSIONS_SECONDS = 60.0
+log = logging.getLogger("tributary.serving")
 
 
 def domain_dir(domain: str) -> Path:
@@ -139,6 +141,14 @@ class SnapshotMissing(LookupError):
     """The domain has not been published yet in this data dir."""
 
 
+class SnapshotUnreadable(SnapshotMissing):
+    """``CURRENT`` names a snapshot that cannot be opened (deleted, truncated, not DuckDB)."""
+
+    def __init__(self, domain: str, reason: str) -> None:
+        super().__init__(domain, reason)
+        self.reason = reason
+
+
 class SnapshotReader:
     """Thread-safe access to the newest snapshot of one domain (one instance per process)."""
 
@@ -147,9 +157,11 @@ class SnapshotReader:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._path: Path | None = None
+        self._logged: str | None = None  # the unreadable snapshot last logged (once each)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the newest snapshot; one small file read when nothing changed."""
+        reason = "unreadable"
         for _ in range(3):
             path = current_version(self.domain)
             if path is None:
@@ -158,18 +170,25 @@ class SnapshotReader:
                 if self._con is None or path != self._path:
                     try:
                         con = duck.connect(path, read_only=True)
-                    except duckdb.IOException:
-                        continue  # superseded and removed between the read and the open
+                    except duckdb.Error as exc:
+                        # superseded and removed between the read and the open, or unreadable
+                        reason = f"snapshot {path.name} cannot be opened: {exc}"
+                        continue
                     # The previous connection stays alive for cursors still using it and is
                     # closed when the last of them is garbage-collected.
                     self._con, self._path = con, path
                 return self._con.cursor()
-        raise SnapshotMissing(self.domain)
+        if reason != self._logged:
+            self._logged = reason
+            log.error("%s serving snapshot unavailable: %s", self.domain, reason)
+        raise SnapshotUnreadable(self.domain, reason)
 
     def info(self) -> dict[str, str]:
         cur = self.cursor()
         try:
             return dict(cur.execute("SELECT key, value FROM main.snapshot_info").fetchall())
+        except duckdb.Error as exc:
+            raise SnapshotUnreadable(self.domain, f"no snapshot_info: {exc}") from exc
         finally:
             cur.close()
 

@@ -10,7 +10,7 @@ import duckdb
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from api.deps import snapshot
+from api.deps import DATE, snapshot
 from api.errors import ApiError, ErrorBody
 
 router = APIRouter(prefix="/adreports", tags=["adreports"])
@@ -19,6 +19,7 @@ Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("adreports"))]
 MAX_RANGE_DAYS = 366
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 APP = re.compile(r"^[A-Za-z0-9._:/~-]{1,128}$")
+DAY = {"format": "date", "pattern": DATE}
 BAD_REQUEST = {400: {"model": ErrorBody, "description": "a parameter is missing or invalid"}}
 
 
@@ -65,11 +66,20 @@ def _date(value: str | None, field: str) -> dt.date:
 @router.get("/revenue", response_model=RevenueReport, responses=BAD_REQUEST)
 def revenue(
     con: Snapshot,
-    start: Annotated[str | None, Query(description="First day, `YYYY-MM-DD` (UTC).")] = None,
-    end: Annotated[str | None, Query(description="Last day, inclusive.")] = None,
-    app: Annotated[str | None, Query(description="Only this app id.")] = None,
+    start: Annotated[
+        str | None, Query(description="First day, `YYYY-MM-DD` (UTC).", json_schema_extra=DAY)
+    ] = None,
+    end: Annotated[str | None, Query(description="Last day.", json_schema_extra=DAY)] = None,
+    app: Annotated[
+        str | None,
+        Query(description="Only this app id.", json_schema_extra={"pattern": APP.pattern}),
+    ] = None,
     country: Annotated[
-        str | None, Query(description="Only this ISO country code, e.g. `US`.")
+        str | None,
+        Query(
+            description="Only this ISO country code.",
+            json_schema_extra={"pattern": COUNTRY.pattern},
+        ),
     ] = None,
 ) -> RevenueReport:
     """Revenue per day, app and country (`adreports.daily_revenue`) and every day's status."""

@@ -45,11 +45,15 @@ MAX_PRODUCT_LENGTH = 64
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _INTEGER_RE = re.compile(r"[0-9]{1,9}")
+# The schema of what the hand validation below accepts (it answers 400 naming the parameter).
+WHOLE_MINUTE = {"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:00$"}
 
 
 class CtrEntry(BaseModel):
     timestamp: str = Field(description="Start of the bucket, `YYYY-MM-DD HH:MM:SS`.")
-    platform: str = Field(description="iOS, Android or MobileWeb.")
+    platform: str = Field(
+        description="iOS, Android or MobileWeb.", json_schema_extra={"enum": list(PLATFORMS)}
+    )
     product: str = Field(description="Product id (codeColor).")
     CTR: float = Field(description="purchases / views, exactly four decimals, half-up (`0.0150`).")
 
@@ -217,18 +221,36 @@ def ctr(
     start_timestamp: Annotated[
         str | None,
         Query(
-            alias="startTimestamp", description="First bucket start, e.g. `2016-01-03 13:55:00`."
+            alias="startTimestamp",
+            description="First bucket start, e.g. `2016-01-03 13:55:00`.",
+            json_schema_extra=WHOLE_MINUTE,
         ),
     ] = None,
     end_timestamp: Annotated[
-        str | None, Query(alias="endTimestamp", description="End of the range (exclusive).")
+        str | None,
+        Query(
+            alias="endTimestamp",
+            description="End of the range (exclusive).",
+            json_schema_extra=WHOLE_MINUTE,
+        ),
     ] = None,
     aggregation: Annotated[
-        str | None, Query(description="Bucket length in minutes, a positive integer.")
+        str | None,
+        Query(
+            description="Bucket length in minutes, a positive integer.",
+            json_schema_extra={"type": "integer", "minimum": 1, "maximum": 999_999_999},
+        ),
     ] = None,
-    product: Annotated[str | None, Query(description="Only this product (codeColor).")] = None,
+    product: Annotated[
+        str | None,
+        Query(
+            description="Only this product (codeColor).",
+            json_schema_extra={"minLength": 1, "maxLength": MAX_PRODUCT_LENGTH},
+        ),
+    ] = None,
     platform: Annotated[
-        str | None, Query(description="Only this platform: iOS, Android or MobileWeb.")
+        str | None,
+        Query(description="Only this platform.", json_schema_extra={"enum": list(PLATFORMS)}),
     ] = None,
 ) -> Response:
     """CTR per bucket x platform x product (see the module docstring for the exact rules)."""

@@ -11,12 +11,14 @@ import duckdb
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from api.deps import snapshot
+from api.deps import IDENTIFIER, snapshot
 from api.errors import ApiError, ErrorBody
 
 router = APIRouter(prefix="/gaming", tags=["gaming"])
 Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("gaming"))]
-User = Annotated[str, Path(min_length=1, max_length=256, description="The player (`user` field).")]
+User = Annotated[
+    str, Path(max_length=256, pattern=IDENTIFIER, description="The player (`user` field).")
+]
 
 NOT_FOUND = {404: {"model": ErrorBody, "description": "unknown user"}}
 

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from api.deps import IDENTIFIER, TIMESTAMP
 from api.errors import ApiError, ErrorBody
 from tributary.location.committer import GroupCommitter
 from tributary.location.points import MAX_USER_ID_LENGTH, Invalid, parse, parse_timestamp
@@ -200,6 +201,9 @@ async def put_location(request: Request) -> Response:
     return Response(answer, status, media_type="application/json")
 
 
+UTC_TIME = {"pattern": TIMESTAMP}  # what parse_timestamp accepts (400 otherwise)
+
+
 def _time_param(name: str, value: str) -> datetime:
     parsed = parse_timestamp(value)
     if isinstance(parsed, str):
@@ -231,9 +235,9 @@ def _minute(row: MinuteRow) -> MinuteAverage:
     responses={400: {"model": ErrorBody, "description": "malformed start or end"}},
 )
 def user_minutes(
-    user_id: Annotated[str, Path(min_length=1, max_length=MAX_USER_ID_LENGTH)],
-    start: Annotated[str, Query(description="UTC `YYYY-MM-DD HH:MM:SS`, inclusive.")],
-    end: Annotated[str, Query(description="UTC `YYYY-MM-DD HH:MM:SS`, exclusive.")],
+    user_id: Annotated[str, Path(max_length=MAX_USER_ID_LENGTH, pattern=IDENTIFIER)],
+    start: Annotated[str, Query(description="UTC, inclusive.", json_schema_extra=UTC_TIME)],
+    end: Annotated[str, Query(description="UTC, exclusive.", json_schema_extra=UTC_TIME)],
 ) -> list[MinuteAverage]:
     """A user's one-minute averages with `start <= minute < end` (UTC), oldest first."""
     lo, hi = _time_param("start", start), _time_param("end", end)

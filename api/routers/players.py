@@ -14,18 +14,21 @@ import duckdb
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from api.deps import snapshot
+from api.deps import DATE, IDENTIFIER, snapshot
 from api.errors import ApiError, ErrorBody
 
 router = APIRouter(prefix="/api", tags=["players"])
 Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("players"))]
 DateParam = Annotated[
     str | None,
-    Query(description="A UTC day `YYYY-MM-DD`; without it, all-time figures."),
+    Query(
+        description="A UTC day `YYYY-MM-DD`; without it, all-time figures.",
+        json_schema_extra={"format": "date", "pattern": DATE},
+    ),
 ]
 
 BAD_REQUEST = {400: {"model": ErrorBody, "description": "malformed date or missing user_id"}}
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE, _USER = re.compile(DATE), re.compile(IDENTIFIER)
 USER_DAYS_SQL = """
 SELECT country, registration_date_local_timezone, "date", session_count,
        time_spent_in_game, match_seconds, points_home, points_away
@@ -83,7 +86,9 @@ def percentage(match_seconds: int, game_seconds: int) -> float | None:
 )
 def user_stats(
     con: Snapshot,
-    user_id: Annotated[str | None, Query(description="The player.")] = None,
+    user_id: Annotated[
+        str | None, Query(description="The player.", json_schema_extra={"pattern": IDENTIFIER})
+    ] = None,
     date_: Annotated[DateParam, Query(alias="date")] = None,
 ) -> UserStats:
     """A user's figures for one UTC day, or all time: one indexed lookup of the user's days
@@ -91,6 +96,8 @@ def user_stats(
     day = _parse_date(date_)
     if not user_id:
         raise ApiError(400, "user_id is required", "user_id")
+    if not _USER.match(user_id):
+        raise ApiError(400, "user_id must not contain control characters", "user_id")
     rows = con.execute(USER_DAYS_SQL, {"user": user_id}).fetchall()
     if not rows:
         raise ApiError(404, "unknown user", "user_id")

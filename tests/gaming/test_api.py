@@ -58,6 +58,8 @@ def test_api_starts_on_an_empty_data_dir(data_dir, api_server):
         assert http.get("/health").json()["domains"]["gaming"] == {
             "published": False,
             "published_at": None,
+            "version": None,
+            "error": None,
         }
         r = http.get("/gaming/revenue/A")
         assert r.status_code == 503 and "published" in r.json()["error"]["reason"]

@@ -22,11 +22,18 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from prometheus_client import Histogram
+
 from tributary.location.points import Point
 from tributary.location.settings import LocationSettings
 from tributary.location.store import AsyncPostgresWriter, Store, open_store
 
 log = logging.getLogger("tributary.location")
+BATCH_SIZE = Histogram(
+    "tributary_location_commit_batch_points",
+    "Points per group-commit transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
+)
 
 CLEANUP_EVERY_SECONDS = 60.0
 
@@ -89,6 +96,7 @@ class GroupCommitter:
         return await future
 
     async def _write(self, points: list[Point]) -> list[bool]:
+        BATCH_SIZE.observe(len(points))
         if self._writer is None:
             self._writer = await _open_writer()
         results = await self._writer.write_batch(points)
