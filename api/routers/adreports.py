@@ -17,8 +17,9 @@ router = APIRouter(prefix="/adreports", tags=["adreports"])
 Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("adreports"))]
 
 MAX_RANGE_DAYS = 366
-COUNTRY = re.compile(r"^[A-Z]{2}$")
-APP = re.compile(r"^[A-Za-z0-9._:/~-]{1,128}$")
+COUNTRY = re.compile(r"[A-Z]{2}")  # all three used with fullmatch: no trailing newline
+APP = re.compile(r"[A-Za-z0-9._:/~-]{1,128}")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fromisoformat alone takes 20160101, 2016-W01-1
 BAD_REQUEST = {400: {"model": ErrorBody, "description": "a parameter is missing or invalid"}}
 
 
@@ -57,9 +58,11 @@ def _date(value: str | None, field: str) -> dt.date:
     if value is None or value == "":
         raise ApiError(400, "required, as YYYY-MM-DD", field)
     try:
-        return dt.date.fromisoformat(value)
+        if DATE.fullmatch(value):
+            return dt.date.fromisoformat(value)
     except ValueError:
-        raise ApiError(400, "not a date YYYY-MM-DD", field) from None
+        pass
+    raise ApiError(400, "not a date YYYY-MM-DD", field)
 
 
 @router.get("/revenue", response_model=RevenueReport, responses=BAD_REQUEST)
@@ -78,9 +81,9 @@ def revenue(
         raise ApiError(400, "must not be before start", "end")
     if (last - first).days >= MAX_RANGE_DAYS:
         raise ApiError(400, f"the range may span at most {MAX_RANGE_DAYS} days", "end")
-    if app is not None and not APP.match(app):
+    if app is not None and not APP.fullmatch(app):
         raise ApiError(400, "not an app id", "app")
-    if country is not None and not COUNTRY.match(country):
+    if country is not None and not COUNTRY.fullmatch(country):
         raise ApiError(400, "must be a two-letter upper-case ISO country code", "country")
     rows = con.execute(
         """
