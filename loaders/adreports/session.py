@@ -190,18 +190,14 @@ class ProviderSession(requests.Session):
             if response.status_code == 429 or response.status_code >= 500:
                 self._wait(attempt, _retry_after(response), f"HTTP {response.status_code}")
                 continue
-            page = _page(response) if response.status_code == 200 else None
-            if response.status_code == 200 and page is None:
-                kind = response.headers.get("Content-Type", "no content type")
-                self._wait(
-                    attempt, None, f"HTTP 200 with a body that is not a report page ({kind})"
+            if response.status_code != 200:
+                raise ProviderError(
+                    f"HTTP {response.status_code} from the report API: {response.text:.200}"
                 )
-                continue
-            break
-        if page is None:
-            raise ProviderError(
-                f"HTTP {response.status_code} from the report API: {response.text:.200}"
-            )
+            if (page := _page(response)) is not None:
+                break
+            kind = response.headers.get("Content-Type")
+            self._wait(attempt, None, f"HTTP 200 with a body that is not a report page ({kind})")
         request.hooks = hooks
         self.page_log.record(response, page)
         return dispatch_hook("response", hooks, response, **kwargs)

@@ -231,17 +231,20 @@ class Handler(BaseHTTPRequestHandler):
             state.log({**entry, "status": 400})
             return self._error(400, "INVALID_ARGUMENT", str(exc))
         number, days = page["page"]["number"], report_days(params)
-        html, cut = (
-            f is not None and int(f.get("page", number)) == number
-            for f in (state.day_fault("html", *days), state.day_fault("truncated", *days))
+        fault = next(
+            (
+                k
+                for k in ("html", "truncated")
+                if (f := state.day_fault(k, *days)) and int(f.get("page", number)) == number
+            ),
+            None,
         )
-        fault = "html" if html else "truncated" if cut else None
         state.log(
             {**entry, "status": 200, "page": number, "rows": len(page["rows"]), "fault": fault}
         )
-        if html:  # a proxy in front of the API answering its own error page with 200
+        if fault == "html":  # a proxy in front of the API answering its own error page with 200
             return self._send(200, b"<html><body><h1>502 Bad Gateway</h1>upstream</body></html>")
-        return self._send(200, page, cut=cut)
+        return self._send(200, page, cut=fault == "truncated")
 
 
 class ProviderServer(ThreadingHTTPServer):
