@@ -17,8 +17,11 @@ router = APIRouter(prefix="/adreports", tags=["adreports"])
 Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("adreports"))]
 
 MAX_RANGE_DAYS = 366
-COUNTRY = re.compile(r"^[A-Z]{2}$")
-APP = re.compile(r"^[A-Za-z0-9._:/~-]{1,128}$")
+# All three used with fullmatch ($ would let a trailing newline through); fromisoformat alone
+# takes 20160101 and 2016-W01-1. The schema carries the same patterns, anchored.
+COUNTRY = re.compile(r"[A-Z]{2}")
+APP = re.compile(r"[A-Za-z0-9._:/~-]{1,128}")
+DAY_PATTERN = re.compile(DATE.strip("^$"))
 DAY = {"format": "date", "pattern": DATE}
 BAD_REQUEST = {400: {"model": ErrorBody, "description": "a parameter is missing or invalid"}}
 
@@ -58,9 +61,11 @@ def _date(value: str | None, field: str) -> dt.date:
     if value is None or value == "":
         raise ApiError(400, "required, as YYYY-MM-DD", field)
     try:
-        return dt.date.fromisoformat(value)
+        if DAY_PATTERN.fullmatch(value):
+            return dt.date.fromisoformat(value)
     except ValueError:
-        raise ApiError(400, "not a date YYYY-MM-DD", field) from None
+        pass
+    raise ApiError(400, "not a date YYYY-MM-DD", field)
 
 
 @router.get("/revenue", response_model=RevenueReport, responses=BAD_REQUEST)
@@ -72,13 +77,13 @@ def revenue(
     end: Annotated[str | None, Query(description="Last day.", json_schema_extra=DAY)] = None,
     app: Annotated[
         str | None,
-        Query(description="Only this app id.", json_schema_extra={"pattern": APP.pattern}),
+        Query(description="Only this app id.", json_schema_extra={"pattern": f"^{APP.pattern}$"}),
     ] = None,
     country: Annotated[
         str | None,
         Query(
             description="Only this ISO country code.",
-            json_schema_extra={"pattern": COUNTRY.pattern},
+            json_schema_extra={"pattern": f"^{COUNTRY.pattern}$"},
         ),
     ] = None,
 ) -> RevenueReport:
@@ -88,9 +93,9 @@ def revenue(
         raise ApiError(400, "must not be before start", "end")
     if (last - first).days >= MAX_RANGE_DAYS:
         raise ApiError(400, f"the range may span at most {MAX_RANGE_DAYS} days", "end")
-    if app is not None and not APP.match(app):
+    if app is not None and not APP.fullmatch(app):
         raise ApiError(400, "not an app id", "app")
-    if country is not None and not COUNTRY.match(country):
+    if country is not None and not COUNTRY.fullmatch(country):
         raise ApiError(400, "must be a two-letter upper-case ISO country code", "country")
     rows = con.execute(
         """

@@ -62,7 +62,7 @@ def _decode(cursor: str) -> tuple[str, str, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         ts, source_file, line = json.loads(raw)
         return str(ts), str(source_file), int(line)
-    except (binascii.Error, ValueError, TypeError) as exc:
+    except (binascii.Error, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ApiError(422, "not a cursor returned by this endpoint", "cursor") from exc
 
 

@@ -1,6 +1,6 @@
 """Is a pulled day complete? The four checks every pull of every day goes through.
 
-- ``day_not_empty`` (error): the provider sent rows for the day;
+- ``day_not_empty`` (error): rows of the day landed;
 - ``pages_complete`` (error): every page 1..total_pages arrived (none skipped or lost);
 - ``totals_match_provider`` (error): rows landed and their metric sums equal the report total
   the provider sends with every page (a truncated page or a lost row shows here);
@@ -9,8 +9,9 @@
   median): catches a day the provider has only partly computed yet (late data), which is
   internally consistent and would pass every other check.
 
-A day passes when no error-level check fails; only then do its rows replace the day's
-accepted rows (:mod:`loaders.adreports.ledger`).
+A day passes when no error-level check fails and it has no ``error`` (the provider failed it
+after the retries, or some of its rows were quarantined); only then do its rows replace the
+day's accepted rows (:mod:`loaders.adreports.ledger`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from loaders.adreports.settings import AdreportsSettings
 
 CHECKS = ["day_not_empty", "pages_complete", "totals_match_provider", "volume_vs_trailing_median"]
 SUMS = ["ad_requests", "impressions", "clicks", "estimated_earnings_micros"]
+TOTAL_KEYS = ["row_count", *SUMS]
 
 
 @dataclass
@@ -130,20 +132,27 @@ def judge(
         got = stats.get(day, {"row_count": 0, **dict.fromkeys(SUMS, 0)})
         day_pages = pages.pages.get(day.isoformat(), {})
         expected = max((p["total_pages"] for p in day_pages.values()), default=0)
-        total = next(iter(day_pages.values()), {}).get("report_total", {}) if day_pages else {}
+        total = next(iter(day_pages.values()), {}).get("report_total")
+        if not (isinstance(total, dict) and all(type(total.get(k)) is int for k in TOTAL_KEYS)):
+            total = {}  # none, or not numbers: nothing to compare with
+        bad = [reason for d, _, reason in pages.quarantine if d == day.isoformat()]
+        bad_rows = (
+            bad and f"{len(bad)} rows quarantined (adreports_raw.report_quarantine): {bad[0]}"
+        )
         r = DayResult(
             day=day,
             pull_id=pull_id,
             rows_loaded=int(got["row_count"]),
             loaded={k: int(got[k]) for k in SUMS},
-            provider_total={k: int(v) for k, v in total.items()},
+            provider_total={k: total[k] for k in TOTAL_KEYS} if total else {},
             pages_expected=expected,
             pages_received=len(day_pages),
             missing_pages=sorted(set(range(1, expected + 1)) - set(day_pages)),
+            error=pages.failed.get(day.isoformat()) or bad_rows or None,
         )
         r.outcomes["day_not_empty"] = Outcome(
-            passed=r.rows_loaded > 0 and r.provider_total.get("row_count", 0) > 0,
-            detail=f"{r.rows_loaded} rows landed, provider reports {r.provider_total.get('row_count', 0)}",
+            passed=r.rows_loaded > 0,
+            detail=f"{r.rows_loaded} rows landed, provider reports {r.provider_total.get('row_count', 'no total')}",
         )
         r.outcomes["pages_complete"] = Outcome(
             passed=expected > 0 and not r.missing_pages,

@@ -5,6 +5,8 @@ baseline, every check's verdict and the resulting status (``passed``, ``warned``
 ``failed``). ``adreports_raw.accepted_rows`` holds, per day, the rows of the newest pull that
 was not ``failed``: a failed pull leaves the day's previous complete rows in place, and a
 later good re-pull replaces them (delete + insert of that day in one transaction).
+``adreports_raw.report_quarantine`` keeps every row a pull set aside as invalid (raw JSON and
+the reason, e.g. a string in a metric).
 """
 
 from __future__ import annotations
@@ -53,14 +55,27 @@ ACCEPTED_DDL = (
 )
 
 
+QUARANTINE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.report_quarantine (pull_id VARCHAR NOT NULL, "
+    "report_date DATE NOT NULL, raw VARCHAR NOT NULL, reason VARCHAR NOT NULL, "
+    "quarantined_at TIMESTAMP NOT NULL)"
+)
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    con.execute(PULLS_DDL)
-    con.execute(ACCEPTED_DDL)
+    for ddl in (PULLS_DDL, ACCEPTED_DDL, QUARANTINE_DDL):
+        con.execute(ddl)
 
 
-def record(con: duckdb.DuckDBPyConnection, results: list[DayResult], now: dt.datetime) -> None:
-    """Write the ledger rows and promote the accepted days, in one transaction."""
+def record(
+    con: duckdb.DuckDBPyConnection,
+    results: list[DayResult],
+    now: dt.datetime,
+    quarantine: list[tuple] = (),
+) -> None:
+    """Write the ledger rows and the quarantined rows (pull_id, day, raw, reason, now) and
+    promote the accepted days, in one transaction."""
     ensure_tables(con)
     rows = [
         (
@@ -94,6 +109,10 @@ def record(con: duckdb.DuckDBPyConnection, results: list[DayResult], now: dt.dat
             f"INSERT INTO {SCHEMA}.pulls VALUES ({', '.join(['?'] * 19)})",
             rows,
         )
+        if quarantine:
+            con.executemany(
+                f"INSERT INTO {SCHEMA}.report_quarantine VALUES (?, ?, ?, ?, ?)", quarantine
+            )
         if accepted:
             con.execute("CREATE OR REPLACE TEMP TABLE adreports_accept (pull_id VARCHAR, d DATE)")
             con.executemany("INSERT INTO adreports_accept VALUES (?, ?)", accepted)

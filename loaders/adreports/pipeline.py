@@ -3,11 +3,13 @@
 1. extract every day's pages with the dlt ``rest_api`` source (network only, no lock held);
 2. under the warehouse lock: normalise and load into ``adreports_raw.report_rows`` (merge on
    the natural key, a day's rows replaced by the re-pull), judge every day
-   (:mod:`loaders.adreports.completeness`), write the ledger and promote accepted days
-   (:mod:`loaders.adreports.ledger`).
+   (:mod:`loaders.adreports.completeness`), write the ledger and the quarantined rows, and
+   promote accepted days (:mod:`loaders.adreports.ledger`).
 
-A pull the provider never completes (auth refused, still failing after every retry) is
-recorded in the ledger as ``failed`` for each of its days and raised as a
+A day the provider fails (still failing after every retry, a page that is not a report page)
+fails alone, with that reason as its ``error``; the other days are judged on their own. A pull
+of which every day failed so, or whose credentials are refused, is recorded in the ledger as
+``failed`` for each of its days and raised as a
 :class:`~loaders.adreports.session.ProviderError`: nothing of it reaches the marts.
 """
 
@@ -22,7 +24,7 @@ import duckdb
 
 from loaders.adreports.completeness import DayResult, judge
 from loaders.adreports.ledger import SCHEMA, ensure_tables, record
-from loaders.adreports.session import PageLog, ProviderError, ProviderSession
+from loaders.adreports.session import PageLog, ProviderError, ProviderSession, ProviderUnavailable
 from loaders.adreports.settings import AdreportsSettings
 from loaders.adreports.source import report_source
 from loaders.common import warehouse_pipeline
@@ -86,14 +88,18 @@ def pull(
     p = pipeline()
     try:
         p.extract(report_source(days, session, pull_id))
+        if len(page_log.failed) == len(days):
+            raise ProviderUnavailable(page_log.failed[days[0].isoformat()])
     except Exception as exc:
         cause = _provider_error(exc)
         if cause is None:
             raise
         p.abort_packages()  # a partly extracted pull never loads
+        failed = [
+            DayResult(d, pull_id, error=page_log.failed.get(str(d), str(cause))) for d in days
+        ]
         with warehouse.connect(timeout=lock_timeout) as con:
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            record(con, [DayResult(d, pull_id, error=str(cause)) for d in days], now)
+            record(con, failed, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         raise cause from None
     with warehouse.locked(lock_timeout):
         p.normalize()
@@ -101,7 +107,8 @@ def pull(
         with warehouse.connect(lock=False) as con:
             ensure_tables(con)
             results = judge(con, days, pull_id, page_log)
-            record(con, results, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            record(con, results, now, [(pull_id, *q, now) for q in page_log.quarantine])
     return PullReport(pull_id, results, page_log.retries, page_log.token_refreshes)
 
 

@@ -4,9 +4,11 @@
   token; short-lived access tokens come from ``POST /v1/oauth/token``. A 401 triggers exactly
   one refresh and a resend; a second 401 fails with :class:`ProviderAuthError`. (dlt 1.31's
   auth classes cover static bearer tokens and client-credentials OAuth, not refresh tokens.)
-- Retries for 429, 5xx, timeouts and dropped connections: exponential backoff with equal
-  jitter, never shorter than the provider's ``Retry-After``; after ``max_attempts`` it fails
-  with :class:`ProviderUnavailable`.
+- Retries for 429, 5xx, timeouts, dropped or cut-off connections and 200s whose body is not a
+  report page (a proxy's HTML error page): exponential backoff with equal jitter, never
+  shorter than the provider's ``Retry-After`` (seconds or an HTTP date); after
+  ``max_attempts`` that day fails with :class:`ProviderUnavailable`, its reason kept in the
+  :class:`PageLog`, and its pagination stops; the pull's other days go on.
 - Every successful page is handed to a :class:`PageLog` (page numbers and the provider's
   report total) so completeness can be checked after the load.
 
@@ -17,14 +19,18 @@ log lines.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+from requests.exceptions import ChunkedEncodingError
 from requests.hooks import default_hooks, dispatch_hook
 
 from loaders.adreports.settings import AdreportsSettings
@@ -47,22 +53,37 @@ class ProviderUnavailable(ProviderError):
     """Still 429/5xx/timeouts after every allowed attempt."""
 
 
+def _day(url: str | None) -> str:
+    return parse_qs(urlsplit(url or "").query).get("start_date", [""])[0]
+
+
+def _page(response: requests.Response) -> dict | None:
+    """The report page in ``response``, or None when its body is not one."""
+    try:
+        body = response.json()
+        number, pages = body["page"]["number"], body["page"]["total_pages"]
+        ok = isinstance(body["rows"], list) and all(type(n) is int for n in (number, pages))
+    except (ValueError, TypeError, KeyError, requests.RequestException):
+        return None
+    return body if ok and 1 <= number <= pages else None
+
+
 @dataclass
 class PageLog:
-    """What each successful report page said about itself, per report day."""
+    """What each successful report page said about itself, per report day; why a day failed at
+    the provider; the rows set aside as not valid report rows (day, raw JSON, reason)."""
 
     pages: dict[str, dict[int, dict]] = field(default_factory=dict)
     retries: int = 0
     token_refreshes: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    quarantine: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def record(self, response: requests.Response) -> None:
-        query = parse_qs(urlsplit(response.request.url or "").query)
-        day = query.get("start_date", [""])[0]
-        body = response.json()
-        self.pages.setdefault(day, {})[int(body["page"]["number"])] = {
-            "rows": len(body.get("rows") or []),
-            "total_pages": int(body["page"]["total_pages"]),
-            "report_total": body.get("report_total") or {},
+    def record(self, response: requests.Response, body: dict) -> None:
+        self.pages.setdefault(_day(response.request.url), {})[body["page"]["number"]] = {
+            "rows": len(body["rows"]),
+            "total_pages": body["page"]["total_pages"],
+            "report_total": body.get("report_total"),
         }
 
 
@@ -77,8 +98,14 @@ def backoff_delay(
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """``Retry-After`` in seconds from now: delay-seconds or an HTTP date (RFC 9110)."""
     value = response.headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - dt.datetime.now(dt.UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
 
 
 class ProviderSession(requests.Session):
@@ -124,6 +151,16 @@ class ProviderSession(requests.Session):
     def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
         if request.url == self._token_url:
             return super().send(request, **kwargs)
+        try:
+            return self._send_report(request, **kwargs)
+        except ProviderAuthError:
+            raise  # every day would fail alike: the pull fails
+        except ProviderError as exc:
+            # That day fails with this reason; dlt ends its pagination, the other days go on.
+            self.page_log.failed[_day(request.url)] = str(exc)
+            raise IgnoreResponseException from exc
+
+    def _send_report(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
         kwargs["timeout"] = self.config.timeout_seconds
         hooks, request.hooks = request.hooks, default_hooks()
         refreshed = False
@@ -135,7 +172,7 @@ class ProviderSession(requests.Session):
             attempt += 1
             try:
                 response = super().send(request, **kwargs)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError, ChunkedEncodingError) as exc:
                 self._wait(attempt, None, type(exc).__name__)
                 continue
             if response.status_code == 401:
@@ -153,10 +190,16 @@ class ProviderSession(requests.Session):
             if response.status_code == 429 or response.status_code >= 500:
                 self._wait(attempt, _retry_after(response), f"HTTP {response.status_code}")
                 continue
-            break
+            if response.status_code != 200:
+                raise ProviderError(
+                    f"HTTP {response.status_code} from the report API: {response.text:.200}"
+                )
+            if (page := _page(response)) is not None:
+                break
+            kind = response.headers.get("Content-Type")
+            self._wait(attempt, None, f"HTTP 200 with a body that is not a report page ({kind})")
         request.hooks = hooks
-        if response.status_code == 200:
-            self.page_log.record(response)
+        self.page_log.record(response, page)
         return dispatch_hook("response", hooks, response, **kwargs)
 
     def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:

@@ -1,14 +1,18 @@
 """What the simulated provider does wrong, on command: the fault state behind the server.
 
 Transient faults (5xx, timeouts, 429) are one-shot and hit the next report requests in order;
-a fault profile adds them at random (seeded) to every request. Day faults (empty day, truncated
-last page, dropped page, revised figure) stay until cleared, like a provider bug; a late day
-heals as the provider's clock (``today``) moves on.
+a fault profile adds them at random (seeded) to every request; ``retry_after_as_date`` answers
+429 with ``Retry-After`` as an HTTP date until that moment. Day faults (empty day, truncated
+last page, dropped page, revised figure; a 200 page with an HTML proxy error, a body cut off
+mid-transfer, a null report total, a bad value in one row; ``page`` limits the first two to one
+page) stay until cleared, like a provider bug; a late day heals as the provider's clock
+(``today``) moves on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import threading
 import time
@@ -24,6 +28,7 @@ PROFILES = {
     "mild": {"error_rate": 0.06, "rate_limit_rate": 0.04, "timeout_rate": 0.0},
 }
 DAY_FAULTS = ("empty_day", "truncate_last_page", "drop_page", "late_day", "revise")
+DAY_FAULTS += ("html", "truncated", "null_total", "bad_metric")
 
 
 @dataclass
@@ -54,6 +59,7 @@ class ProviderState:
     requests_log: list[dict] = field(default_factory=list)
     recent: deque[float] = field(default_factory=deque)
     rng: random.Random = field(default_factory=lambda: random.Random(11))
+    blocked_until: float = 0.0  # epoch seconds: 429 with an HTTP-date Retry-After until then
 
     # -- clock and tokens ---------------------------------------------------------------------
     def current_day(self) -> dt.date:
@@ -98,6 +104,8 @@ class ProviderState:
                     self.expire_after = after
                 else:
                     self.access_tokens.clear()
+            elif kind == "retry_after_as_date":
+                self.blocked_until = math.ceil(time.time() + float(fault.get("seconds", 2)))
             elif kind == "reject_tokens":
                 self.reject_tokens = True  # even fresh access tokens get 401
             elif kind == "revoke_refresh_token":
@@ -141,8 +149,9 @@ class ProviderState:
             self.recent.append(now)
             return False
 
-    def day_fault(self, kind: str, day: dt.date) -> dict | None:
-        return self.days.get(kind, {}).get(day)
+    def day_fault(self, kind: str, *days: dt.date) -> dict | None:
+        """The fault ``kind`` set on the first of ``days`` that has one."""
+        return next((f for d in days if (f := self.days.get(kind, {}).get(d))), None)
 
     def log(self, entry: dict) -> None:
         with self.lock:

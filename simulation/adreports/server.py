@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,18 +59,24 @@ def _date(params: dict, name: str) -> dt.date:
         raise BadRequest(f"{name} must be a date YYYY-MM-DD") from exc
 
 
-def report_page(state: ProviderState, params: dict) -> dict:
-    """One page of the report for the query in ``params``."""
+def report_days(params: dict) -> list[dt.date]:
+    """The days of the query in ``params``."""
     start, end = _date(params, "start_date"), _date(params, "end_date")
     if end < start or (end - start).days >= MAX_RANGE_DAYS:
         raise BadRequest(f"end_date must be within {MAX_RANGE_DAYS} days on or after start_date")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def report_page(state: ProviderState, params: dict) -> dict:
+    """One page of the report for the query in ``params``."""
+    days = report_days(params)
+    start, end = days[0], days[-1]
     try:
         page_size = min(int(params.get("page_size", ["100"])[0]), MAX_PAGE_SIZE)
     except ValueError as exc:
         raise BadRequest("page_size must be an integer") from exc
     if page_size < 1:
         raise BadRequest("page_size must be positive")
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     rows = [row for day in days for row in state.rows_for(day)]
     offset = 0
     if "page_token" in params:
@@ -81,22 +88,21 @@ def report_page(state: ProviderState, params: dict) -> dict:
     number = offset // page_size + 1
     page_rows = rows[offset : offset + page_size]
     next_offset = offset + page_size
-    drops = [f for d in days if (f := state.day_fault("drop_page", d))]
-    if drops and number + 1 == int(drops[0].get("page", 2)):
+    drop = state.day_fault("drop_page", *days)
+    if drop and number + 1 == int(drop.get("page", 2)):
         next_offset += page_size  # the token skips a page: it is never served
     last = next_offset >= len(rows)
-    if (
-        last
-        and number == total_pages
-        and any(state.day_fault("truncate_last_page", d) for d in days)
-    ):
+    if last and number == total_pages and state.day_fault("truncate_last_page", *days):
         page_rows = page_rows[: len(page_rows) // 2]
+    bad = state.day_fault("bad_metric", *days)
+    if bad and number == 1 and page_rows:  # one row says e.g. "impressions": "n/a"
+        page_rows[0] = {**page_rows[0], bad.get("field", "impressions"): bad.get("value", "n/a")}
     query = [start.isoformat(), end.isoformat(), page_size]
     return {
         "rows": page_rows,
         "page": {"number": number, "total_pages": total_pages},
         "next_page_token": None if last else _encode_token({"q": query, "o": next_offset}),
-        "report_total": totals(rows),
+        "report_total": None if state.day_fault("null_total", *days) else totals(rows),
     }
 
 
@@ -108,16 +114,22 @@ class Handler(BaseHTTPRequestHandler):
         pass  # quiet: the request log is in /_control/requests
 
     # -- plumbing -------------------------------------------------------------------------
-    def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+    def _send(
+        self, status: int, body: dict | bytes, headers: dict[str, str] | None = None, cut=False
+    ) -> None:
+        """Answer ``body`` (JSON unless bytes); ``cut``: only half of it, then hang up."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header(
+                "Content-Type", "text/html" if data[:1] == b"<" else "application/json"
+            )
             self.send_header("Content-Length", str(len(data)))
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.end_headers()
-            self.wfile.write(data)
+            self.wfile.write(data[: len(data) // 2] if cut else data)
+            self.close_connection |= cut
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout fault)
 
@@ -187,6 +199,10 @@ class Handler(BaseHTTPRequestHandler):
                 "access token missing, invalid or expired",
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
+        if time.time() < state.blocked_until:
+            state.log({**entry, "status": 429, "fault": "retry_after_as_date"})
+            until = formatdate(state.blocked_until, usegmt=True)
+            return self._error(429, "RESOURCE_EXHAUSTED", "rate limit", {"Retry-After": until})
         if state.over_rate_limit():
             state.log({**entry, "status": 429, "fault": "rate_limit_window"})
             return self._error(429, "RESOURCE_EXHAUSTED", "rate limit", {"Retry-After": "1"})
@@ -214,10 +230,21 @@ class Handler(BaseHTTPRequestHandler):
         except BadRequest as exc:
             state.log({**entry, "status": 400})
             return self._error(400, "INVALID_ARGUMENT", str(exc))
-        state.log(
-            {**entry, "status": 200, "page": page["page"]["number"], "rows": len(page["rows"])}
+        number, days = page["page"]["number"], report_days(params)
+        fault = next(
+            (
+                k
+                for k in ("html", "truncated")
+                if (f := state.day_fault(k, *days)) and int(f.get("page", number)) == number
+            ),
+            None,
         )
-        return self._send(200, page)
+        state.log(
+            {**entry, "status": 200, "page": number, "rows": len(page["rows"]), "fault": fault}
+        )
+        if fault == "html":  # a proxy in front of the API answering its own error page with 200
+            return self._send(200, b"<html><body><h1>502 Bad Gateway</h1>upstream</body></html>")
+        return self._send(200, page, cut=fault == "truncated")
 
 
 class ProviderServer(ThreadingHTTPServer):

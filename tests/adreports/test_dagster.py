@@ -169,6 +169,45 @@ def test_failed_check_blocks_the_day_alerts_and_a_repull_clears_it(
         receiver.close()
 
 
+@pytest.mark.slow
+def test_one_bad_day_of_a_range_fails_alone_and_the_others_are_served(adreports_env, day, data_dir):
+    first, bad = day - dt.timedelta(days=10), day - dt.timedelta(days=4)
+    fault(adreports_env, kind="html", date=bad)  # every page of that day: a proxy's error page
+    from orchestration.definitions import defs
+
+    result = defs.resolve_job_def("adreports_daily").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": day.isoformat(),
+        },
+        raise_on_error=False,
+    )
+    assert result.success
+    assert check_verdicts(result)["day_not_empty"] is False  # the bad day is flagged
+    with running_api(data_dir) as base:
+        response = httpx.get(
+            f"{base}/adreports/revenue", params={"start": str(first), "end": str(day)}, timeout=10
+        )
+    assert response.status_code == 200
+    body = response.json()
+    days = {d["date"]: d for d in body["days"]}
+    assert [d["completeness_status"] for d in body["days"]].count("complete") == 10
+    assert days[str(bad)]["completeness_status"] == "missing"
+    assert "not a report page (text/html)" in days[str(bad)]["error"]
+    served = {r["date"] for r in body["rows"]}
+    assert served == {str(first + dt.timedelta(days=i)) for i in range(11)} - {str(bad)}
+    assert (
+        sum(Decimal(r["earnings"]) for r in body["rows"])
+        == sum(
+            Decimal(expected_day(first + dt.timedelta(days=i))["earnings_micros"])
+            for i in range(11)
+            if i != 6
+        )
+        / 1_000_000
+    )
+
+
 def test_refused_credentials_fail_the_run_clearly_and_alert(adreports_env, day, monkeypatch):
     receiver = Receiver()
     monkeypatch.setenv("ADREPORTS_ALERT_WEBHOOK_URL", receiver.url)

@@ -4,6 +4,7 @@ data, or in a failed check / failed pull that leaves the previous accepted data 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
@@ -28,6 +29,7 @@ from tests.adreports.helpers import (
     set_today,
     span,
 )
+from tests.conftest import rows
 
 
 def test_clean_pull_lands_exactly_the_provider_rows(adreports_env, day):
@@ -212,3 +214,83 @@ def test_repull_after_a_revision_changes_the_figure_without_duplicates(adreports
     assert revised["earnings_micros"] != expected_day(day)["earnings_micros"]
     assert accepted_day(day) == revised
     assert duplicate_keys("report_rows") == duplicate_keys("accepted_rows") == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("html", "HTTP 200 with a body that is not a report page (text/html)"),
+        ("truncated", "ChunkedEncodingError"),
+    ],
+)
+def test_a_bad_page_fails_its_day_alone(adreports_env, day, kind, reason):
+    days = span(day - dt.timedelta(days=10), day)
+    bad = days[5]
+    fault(adreports_env, kind=kind, date=bad, page=2)
+    report = pull_days(*days)
+
+    [failed] = report.failed_days
+    assert failed.day == bad and reason in failed.error and "after 4 attempts" in failed.error
+    assert [d.status for d in report.days].count("passed") == 10
+    for d in days:
+        assert accepted_day(d) == (expected_day(d) if d != bad else accepted_day(bad))
+        assert ledger(d)[-1][3] == (failed.error if d == bad else None)
+    assert accepted_day(bad)["rows"] == 0
+    tries = [r for r in provider_log(adreports_env) if r.get("fault") == kind]
+    assert len(tries) == 4  # retried as a provider error, then given up
+
+    fault(adreports_env, kind="clear_day", date=bad)
+    assert pull_days(bad).days[0].status == "passed"
+    assert accepted_day(bad) == expected_day(bad)
+
+
+def test_429_with_an_http_date_waits_until_that_date(adreports_env, day):
+    fault(adreports_env, kind="retry_after_as_date", seconds=2)
+    waits: list[float] = []
+    config = AdreportsSettings.from_env()
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    report = pull([day], config, session=ProviderSession(config, PageLog(), sleep=sleep))
+
+    assert report.days[0].status == "passed"
+    assert len(waits) == 1 and 1.0 <= waits[0] <= 3.0  # the backoff alone would be ~0.01 s
+    assert accepted_day(day) == expected_day(day)
+
+
+def test_null_report_total_fails_the_totals_check(adreports_env, day):
+    fault(adreports_env, kind="null_total", date=day)
+    result = pull_days(day).days[0]
+
+    assert result.failed_checks == ["totals_match_provider"]
+    assert result.rows_loaded == expected_day(day)["rows"]
+    assert "no report total" in result.outcomes["totals_match_provider"].detail
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("impressions", "1,234"), ("clicks", 2.5), ("report_date", "other")]
+)
+def test_a_bad_value_quarantines_its_row_and_fails_its_day(adreports_env, day, field, value):
+    before = day - dt.timedelta(days=1)
+    value = before.isoformat() if value == "other" else value  # a row of another day
+    fault(adreports_env, kind="bad_metric", date=day, field=field, value=value)
+    report = pull_days(before, day)
+
+    assert [d.status for d in report.days] == ["passed", "failed"]
+    assert "1 rows quarantined" in report.days[1].error and field in report.days[1].error
+    [(raw, reason)] = rows("SELECT raw, reason FROM adreports_raw.report_quarantine")
+    assert json.loads(raw)[field] == value and reason.startswith(field)
+    assert (
+        rows(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'report_rows' AND column_name LIKE '%\\_\\_v\\_%' ESCAPE '\\'"
+        )
+        == []
+    )
+    assert accepted_day(before) == expected_day(before)
+    assert accepted_day(day)["rows"] == 0
+    assert rows(
+        "SELECT count(*) FROM adreports_raw.report_rows WHERE report_date = ?", [before]
+    ) == [(expected_day(before)["rows"],)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 
@@ -43,8 +44,11 @@ def test_api_serves_revenue_and_paginated_events(built_data_dir, api_server):
 
         bad = http.get("/gaming/users/Zoë/events", params={"limit": 0})
         assert bad.status_code == 422 and bad.json()["error"]["field"] == "limit"
-        bad = http.get("/gaming/users/Zoë/events", params={"cursor": "%%%"})
-        assert bad.status_code == 422 and bad.json()["error"]["field"] == "cursor"
+        # Not base64; a line number too large for a float; JSON nested too deep to decode.
+        for raw in (None, b'["2017-12-19 10:00:00", "0000.json", 1e999]', b"[" * 1536):
+            cursor = base64.urlsafe_b64encode(raw).decode() if raw else "%%%"
+            bad = http.get("/gaming/users/Zoë/events", params={"cursor": cursor})
+            assert bad.status_code == 422 and bad.json()["error"]["field"] == "cursor"
 
         assert http.get("/openapi.json").json()["paths"].keys() >= {
             "/health",
