@@ -65,7 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def rss_by_process(groups: dict[str, ProcessGroup]) -> dict[str, float]:
-    """MB resident per service: the sum over every process of its process group."""
+    """MB resident per service: the sum over every process of its process group (for Dagster
+    that includes the run workers alive at that moment)."""
     out: dict[str, float] = defaultdict(float)
     by_group = {g.pgid: name for name, g in groups.items()}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -230,11 +231,14 @@ def wait_http(url: str, seconds: float) -> None:
     raise RuntimeError(f"{url} not up within {seconds} s")
 
 
-def dagster_runs() -> dict[str, int]:
+def dagster_runs() -> dict[str, object]:
+    """Runs by status, and the jobs of the failed ones (the data dir goes when the run ends)."""
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:
-        return dict(Counter(r.status.value for r in instance.get_runs()))
+        runs = instance.get_runs()
+    failed = sorted(r.job_name for r in runs if r.status.value == "FAILURE")
+    return {"by_status": dict(Counter(r.status.value for r in runs)), "failed_jobs": failed}
 
 
 def run(args: argparse.Namespace, root: Path, groups: dict[str, ProcessGroup]) -> dict:
