@@ -5,12 +5,18 @@
   A landed file is loaded again as a new batch when it is rewritten; the files manifest
   (`files`: one row per source_file with the batch_id of its current content) says which
   batch counts. `rows` is any relation with source_file and batch_id (events, quarantine,
-  views); its columns pass through unchanged and in order, so the caller selects or derives
-  the ones it serves. An inner join, not a filter: a row whose file is not in the manifest
-  (yet) is not current either.
+  views); its columns pass through unchanged and in order, or only `columns` (a list of
+  names, in that order) when given. A row whose file is not in the manifest is not current
+  either; the manifest has one row per file, so no row is repeated.
 -#}
-{% macro current_batch_rows(rows, files) -%}
-    select batch_rows.*
+{% macro current_batch_rows(rows, files, columns=none) -%}
+    select
+    {%- if columns %}
+        {%- for column in columns %}
+        batch_rows.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    {%- else %} batch_rows.*
+    {%- endif %}
     from {{ rows }} as batch_rows
     inner join (select source_file, batch_id from {{ files }}) as current_files
         on
