@@ -3,24 +3,8 @@
 -- A table: staging parses each JSON line here, once; stage 1 and the tests read the result.
 {{ config(materialized='table') }}
 
-with events as (
-    select * from {{ ref('stg_players__events') }}
-),
-
-files as (
-    select
-        source_file,
-        batch_id
-    from {{ ref('stg_players__files') }}
-),
-
-current_rows as (
-    select events.*
-    from events
-    inner join files
-        on
-            events.source_file = files.source_file
-            and events.batch_id = files.batch_id
+with current_rows as (
+    {{ current_batch_rows(ref('stg_players__events'), ref('stg_players__files')) }}
 ),
 
 final as (
