@@ -93,7 +93,7 @@ def plan_batch(points: Sequence[Point], watermarks: dict[str, datetime], window:
             continue
         seen.add(key)
         newest = watermarks.get(p.user_id)
-        if newest is not None and p.ts_utc < newest - lag:
+        if newest is not None and newest - p.ts_utc > lag:  # (newest - lag: year 1 overflows)
             continue
         candidates.append(i)
     return BatchPlan(candidates, len(points) - len(candidates))
