@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.errors import ApiError, ErrorBody
-from tributary.location.committer import GroupCommitter
+from tributary.location.committer import GroupCommitter, Rejected
 from tributary.location.points import (
     MAX_USER_ID_LENGTH,
     Invalid,
@@ -122,7 +122,10 @@ async def _store_point(headers: dict[bytes, bytes], body: bytes | None) -> tuple
     if naive:
         accepted = await run_in_threadpool(lambda: _thread_store().write_naive(point))
     else:
-        accepted = await _committer().submit(point)
+        try:
+            accepted = await _committer().submit(point)
+        except Rejected:
+            return 400, _error("body", "the store refused this point")
     return 200, ACCEPTED if accepted else DUPLICATE
 
 

@@ -172,6 +172,14 @@ class Store(ABC):
     def close(self) -> None: ...
 
 
+def is_data_error(exc: BaseException) -> bool:
+    """The database refused the data itself (PostgreSQL SQLSTATE classes 22 and 23, SQLite's
+    integrity and data errors): the same point would fail again, unlike a lost connection."""
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError):
+        return True
+    return str(getattr(exc, "sqlstate", None))[:2] in ("22", "23")
+
+
 def accepted_flags(points: Sequence[Point], accepted: set[int]) -> list[bool]:
     """Per point of a batch, in order: True if its index is in ``accepted``."""
     return [i in accepted for i in range(len(points))]
