@@ -24,8 +24,14 @@ from pydantic import BaseModel, Field
 
 from api.deps import IDENTIFIER, TIMESTAMP
 from api.errors import ApiError, ErrorBody
-from tributary.location.committer import GroupCommitter
-from tributary.location.points import MAX_USER_ID_LENGTH, Invalid, parse, parse_timestamp
+from tributary.location.committer import GroupCommitter, Rejected
+from tributary.location.points import (
+    MAX_USER_ID_LENGTH,
+    Invalid,
+    parse,
+    parse_timestamp,
+    user_id_error,
+)
 from tributary.location.settings import LocationSettings
 from tributary.location.store import MinuteRow, Store, open_store
 
@@ -45,9 +51,15 @@ class LocationPoint(BaseModel):
     )
     lat: float = Field(ge=-90, le=90, examples=[40.701])
     long: float = Field(ge=-180, le=180, examples=[-73.916])
-    accuracy: float = Field(ge=0, examples=[11.3000021])
-    speed: float = Field(ge=0, examples=[1.3999992])
-    user_id: str = Field(min_length=1, max_length=MAX_USER_ID_LENGTH, examples=["a1"])
+    accuracy: float = Field(ge=0, le=100_000, description="metres", examples=[11.3000021])
+    speed: float = Field(ge=0, le=1_000, description="metres a second", examples=[1.3999992])
+    user_id: str = Field(
+        min_length=1,
+        max_length=MAX_USER_ID_LENGTH,
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]+$",
+        description="no control characters",
+        examples=["a1"],
+    )
 
 
 class Stored(BaseModel):
@@ -111,7 +123,10 @@ async def _store_point(headers: dict[bytes, bytes], body: bytes | None) -> tuple
     if naive:
         accepted = await run_in_threadpool(lambda: _thread_store().write_naive(point))
     else:
-        accepted = await _committer().submit(point)
+        try:
+            accepted = await _committer().submit(point)
+        except Rejected:
+            return 400, _error("body", "the store refused this point")
     return 200, ACCEPTED if accepted else DUPLICATE
 
 
@@ -218,8 +233,8 @@ def _average(total, points: int) -> float:
 
 def _minute(row: MinuteRow) -> MinuteAverage:
     return MinuteAverage(
-        minute=row.minute_utc.strftime("%Y-%m-%d %H:%M:%S"),
-        minute_local=row.minute_local.strftime("%Y-%m-%d %H:%M:%S"),
+        minute=row.minute_utc.isoformat(" "),  # (strftime's %Y drops a year's leading zeros)
+        minute_local=row.minute_local.isoformat(" "),
         time_zone=row.time_zone,
         lat=_average(row.sum_lat, row.points),
         long=_average(row.sum_long, row.points),
@@ -232,7 +247,7 @@ def _minute(row: MinuteRow) -> MinuteAverage:
 @router.get(
     "/{user_id}/minutes",
     response_model=list[MinuteAverage],
-    responses={400: {"model": ErrorBody, "description": "malformed start or end"}},
+    responses={400: {"model": ErrorBody, "description": "malformed start, end or user_id"}},
 )
 def user_minutes(
     user_id: Annotated[str, Path(max_length=MAX_USER_ID_LENGTH, pattern=IDENTIFIER)],
@@ -240,6 +255,8 @@ def user_minutes(
     end: Annotated[str, Query(description="UTC, exclusive.", json_schema_extra=UTC_TIME)],
 ) -> list[MinuteAverage]:
     """A user's one-minute averages with `start <= minute < end` (UTC), oldest first."""
+    if reason := user_id_error(user_id):
+        raise ApiError(400, reason, "user_id")
     lo, hi = _time_param("start", start), _time_param("end", end)
     if hi < lo:
         raise ApiError(400, "must not be before start", "end")

@@ -60,8 +60,26 @@ INVALID = [
     (_with(lat=-91), "lat", "between -90 and 90"),
     (_with(long=180.5), "long", "between -180 and 180"),
     (_with(long=-181), "long", "between -180 and 180"),
-    (_with(accuracy=-0.1), "accuracy", "negative"),
-    (_with(speed=-1), "speed", "negative"),
+    (_with(accuracy=-0.1), "accuracy", "between 0 and 100000"),
+    (_with(speed=-1), "speed", "between 0 and 1000"),
+    # Poison pills: accepted before, they broke every later dbt build of the location marts.
+    (_with(speed=1e20), "speed", "between 0 and 1000"),
+    (
+        '{"timestamp": "2017-01-01 13:05:12", "lat": 40.7, "long": -73.9, "accuracy": 1,'
+        ' "speed": 100000000000000000000, "user_id": "x"}',
+        "speed",
+        "between 0 and 1000",
+    ),
+    (_with(speed=1000.0000000000001), "speed", "between 0 and 1000"),
+    (_with(accuracy=1e20), "accuracy", "between 0 and 100000"),
+    (_with(accuracy=100000.00000000001), "accuracy", "between 0 and 100000"),
+    # UTC outside years 1-9999 (was a 500).
+    (_with(timestamp="9999-12-31 23:59:59"), "timestamp", "outside years 1-9999"),
+    (
+        _with(timestamp="0001-01-01 00:00:00", lat=35.681, long=139.767),
+        "timestamp",
+        "outside years",
+    ),
     (_with(timestamp="2017-02-30 10:00:00"), "timestamp", "not a real date"),
     (_with(timestamp="2017-01-01 24:00:00"), "timestamp", "not a real date"),
     (_with(timestamp="2017-01-01T13:05:12"), "timestamp", "YYYY-MM-DD HH:MM:SS"),
@@ -74,6 +92,8 @@ INVALID = [
     (_with(user_id="   "), "user_id", "empty"),
     (_with(user_id="x" * 129), "user_id", "longer than 128"),
     (_with(user_id=42), "user_id", "string"),
+    # Control characters (U+0000 failed a whole PostgreSQL batch; SQLite stored it).
+    *[(_with(user_id=f"a{c}b"), "user_id", "control") for c in "\x00\x01\n\x1f\x7f\x85\x9f"],
     ("{not json", "body", "not valid JSON"),
     ("[1, 2]", "body", "JSON object"),
     ("", "body", "not valid JSON"),
@@ -210,3 +230,33 @@ def test_minutes_query_is_validated(server):
         params={"start": "2017-01-02 00:00:00", "end": "2017-01-01 00:00:00"},
     )
     assert r.status_code == 400 and r.json()["error"]["field"] == "end"
+    for bad in ("a%00b", "a%0Ab", "a%C2%85"):
+        r = CLIENT.get(
+            f"{server.base}/location/{bad}/minutes",
+            params={"start": "2017-01-01 00:00:00", "end": "2017-01-02 00:00:00"},
+        )
+        assert r.status_code == 400, r.text
+        assert r.json()["error"] == {
+            "field": "user_id",
+            "reason": "must not contain control characters",
+        }
+
+
+def test_edges_of_every_field_are_stored_and_served(server):
+    """The limits themselves are accepted, and the years 1 and 9999 come back with four digits
+    (a user per point: a point 6 h behind its user's newest is a duplicate)."""
+    edges = [
+        # (local, lat, long, accuracy, speed, UTC minute); New York before 1883: UTC-4:56:02.
+        ("0001-01-01 00:00:00", 40.701, -73.916, 0, 0, "0001-01-01 04:56:00"),
+        ("9999-12-31 23:59:59", 35.681, 139.767, 100_000, 1_000, "9999-12-31 14:59:00"),
+        ("2017-01-01 00:00:00", 90, 180, 5e-324, 1e-300, "2016-12-31 12:00:00"),
+        ("2017-01-01 00:01:00", -90, -180, 99999.99999999999, 999.9999999999999, None),
+    ]
+    for ts, lat, long, accuracy, speed, utc in edges:
+        user = new_user()
+        r = put(server.base, point(user, ts, lat, long, accuracy, speed))
+        assert r.status_code == 200, r.text
+        [m] = minutes(server.base, user, "0001-01-01 00:00:00", "9999-12-31 23:59:59")
+        assert m["minute_local"] == ts[:17] + "00"
+        assert utc is None or m["minute"] == utc
+        assert (m["lat"], m["long"], m["accuracy"], m["speed"]) == (lat, long, accuracy, speed)

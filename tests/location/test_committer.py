@@ -65,3 +65,39 @@ def test_batches_are_spaced_and_acknowledged_after_the_write(monkeypatch):
     assert first_latency < 0.04  # not held: nothing was committed just before
     assert [n for _, n in writer.batches] == [1, 10]
     assert writer.batches[1][0] - writer.batches[0][0] >= 0.045
+
+
+class PoisonedWriter(RecordingWriter):
+    """Fails every transaction that holds a ``poison`` point, as a database constraint would."""
+
+    async def write_batch(self, points):
+        if any(p.user_id.startswith("poison") for p in points):
+            import sqlite3
+
+            raise sqlite3.IntegrityError("poison point")
+        return await super().write_batch(points)
+
+
+def test_a_failed_batch_is_split_so_only_the_bad_points_fail(monkeypatch):
+    writer = PoisonedWriter()
+
+    async def open_writer():
+        return writer
+
+    monkeypatch.setattr(committer_module, "_open_writer", open_writer)
+
+    async def scenario():
+        group = GroupCommitter(max_batch=1000, min_interval=0.05)
+        users = [f"poison{i}" if i % 40 == 7 else f"ok{i}" for i in range(400)]
+        await group.submit(_point("first"))  # the next batch then holds all 400
+        return users, await asyncio.gather(
+            *(group.submit(_point(u)) for u in users), return_exceptions=True
+        )
+
+    users, results = asyncio.run(scenario())
+    failed = {u for u, r in zip(users, results, strict=True) if isinstance(r, BaseException)}
+    assert failed == {u for u in users if u.startswith("poison")}
+    assert all(
+        isinstance(r, committer_module.Rejected) for r in results if isinstance(r, BaseException)
+    )
+    assert writer.committed == {"first"} | {u for u in users if u.startswith("ok")}

@@ -91,3 +91,25 @@ def test_points_behind_the_window_are_duplicates(env, monkeypatch):
         assert store.write_batch([newest]) == [True]
         assert store.write_batch([behind, inside]) == [False, True]
         assert store.state()["duplicates"] == 1
+
+
+def test_the_first_and_last_minutes_of_the_calendar(env):
+    """A user whose newest point is in year 1 (UTC) can still send: the window check computed
+    ``newest - 6 h`` and overflowed before year 1 (every later batch of the user failed), and
+    the year-9999 end holds too (both stores, same answers)."""
+    first = datetime(1, 1, 1, 0, 0, 0)  # at sea on the meridian: UTC
+    last = datetime(9999, 12, 31, 23, 59, 59)
+    with store_of(env) as store:
+        assert store.write_batch([make_point("y1", first, 0.0, 0.0, 1.0, 1.0)]) == [True]
+        later = [make_point("y1", first + timedelta(seconds=s), 0.0, 0.0, 1.0, 1.0) for s in (1, 2)]
+        assert store.write_batch(later) == [True, True]
+        end = [make_point("y9", last - timedelta(seconds=s), 0.0, 0.0, 1.0, 1.0) for s in (1, 0)]
+        assert store.write_batch(end) == [True, True]
+        assert store.write_batch([end[0]]) == [False]
+        assert store.cleanup() == 0
+        [(user, minute, points)] = [
+            (r.user_id, r.minute_utc, r.points) for r in store.minutes("y1", first, last)
+        ]
+        assert (user, minute, points) == ("y1", first, 3)
+        [row] = store.minutes("y9", first, last)
+        assert (row.minute_utc, row.points) == (last.replace(second=0), 2)

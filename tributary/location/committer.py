@@ -26,7 +26,7 @@ from prometheus_client import Histogram
 
 from tributary.location.points import Point
 from tributary.location.settings import LocationSettings
-from tributary.location.store import AsyncPostgresWriter, Store, open_store
+from tributary.location.store import AsyncPostgresWriter, Store, is_data_error, open_store
 
 log = logging.getLogger("tributary.location")
 BATCH_SIZE = Histogram(
@@ -36,6 +36,16 @@ BATCH_SIZE = Histogram(
 )
 
 CLEANUP_EVERY_SECONDS = 60.0
+
+
+class Rejected(Exception):
+    """The store refused this point on its own (a data error in a batch of one)."""
+
+
+def _fail(batch: list[tuple[Point, asyncio.Future[bool]]], exc: Exception) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
 class _ThreadWriter:
@@ -97,8 +107,6 @@ class GroupCommitter:
 
     async def _write(self, points: list[Point]) -> list[bool]:
         BATCH_SIZE.observe(len(points))
-        if self._writer is None:
-            self._writer = await _open_writer()
         results = await self._writer.write_batch(points)
         if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
             self._last_cleanup = time.monotonic()
@@ -120,19 +128,41 @@ class GroupCommitter:
                 started = time.monotonic()
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
-                try:
-                    results = await self._write([p for p, _ in batch])
-                except Exception as exc:
-                    log.exception("location batch of %d points failed", len(batch))
-                    await self._drop_connection()
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                self.batches += 1
-                for (_, future), accepted in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(accepted)
+                await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[Point, asyncio.Future[bool]]]) -> None:
+        """Write ``batch`` and answer its requests. A failed transaction is retried split in
+        halves, so a point that cannot be stored fails alone and the others commit (each bad
+        point costs about 2·log2(batch) extra transactions); the point the store refuses on
+        its own gets ``Rejected``. If the store cannot even be opened, the batch fails whole."""
+        try:
+            if self._writer is None:
+                self._writer = await _open_writer()
+        except Exception as exc:
+            log.exception("opening the location store failed")
+            _fail(batch, exc)
+            return
+        try:
+            results = await self._write([p for p, _ in batch])
+        except Exception as exc:
+            refused = is_data_error(exc)
+            if not refused:
+                await self._drop_connection()
+            if len(batch) > 1:
+                log.warning("location batch of %d failed (%s): split", len(batch), _first_line(exc))
+                await self._commit(batch[: len(batch) // 2])
+                await self._commit(batch[len(batch) // 2 :])
+            elif refused:
+                log.warning("location point refused by the store: %s", _first_line(exc))
+                _fail(batch, Rejected(_first_line(exc)))
+            else:
+                log.error("location point failed alone", exc_info=exc)
+                _fail(batch, exc)
+            return
+        self.batches += 1
+        for (_, future), accepted in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(accepted)
 
     async def _drop_connection(self) -> None:
         """After a failed transaction, reconnect on the next batch."""
@@ -142,3 +172,8 @@ class GroupCommitter:
                 await writer.close()
             except Exception:
                 log.exception("closing the location store connection failed")
+
+
+def _first_line(exc: Exception) -> str:
+    """The error without PostgreSQL's context (the whole batch function's text)."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0]

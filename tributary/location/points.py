@@ -12,13 +12,18 @@ import orjson
 from tributary.location import timezones
 
 MAX_USER_ID_LENGTH = 128
+# Every accepted number is bounded (docs/domains/location.md): whatever is accepted, the sums
+# and averages of the store and the marts hold it.
 NUMBER_FIELDS = (
     # field, low, high
     ("lat", -90.0, 90.0),
     ("long", -180.0, 180.0),
-    ("accuracy", 0.0, None),
-    ("speed", 0.0, None),
+    ("accuracy", 0.0, 100_000.0),  # metres
+    ("speed", 0.0, 1_000.0),  # metres a second
 )
+# C0 and C1 control characters and DEL: PostgreSQL text cannot hold U+0000, and an identifier
+# with any of them is not one a device meant to send.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 FIELDS = ("timestamp", "lat", "long", "accuracy", "speed", "user_id")
 
 
@@ -96,8 +101,8 @@ def parse(body: bytes) -> Point:
             errors.append((name, "missing" if name not in data else "must not be null"))
         elif isinstance(value, bool) or not isinstance(value, int | float):
             errors.append((name, "must be a number"))
-        elif value < low or (high is not None and value > high):
-            errors.append((name, _range(low, high)))
+        elif not low <= value <= high:
+            errors.append((name, f"must be between {low:g} and {high:g}"))
         else:
             numbers[name] = float(value)
     ts = data.get("timestamp")
@@ -116,13 +121,22 @@ def parse(body: bytes) -> Point:
         errors.append(("user_id", "missing" if "user_id" not in data else "must not be null"))
     elif not isinstance(user_id, str):
         errors.append(("user_id", "must be a string"))
-    elif not user_id.strip():
-        errors.append(("user_id", "must not be empty"))
-    elif len(user_id) > MAX_USER_ID_LENGTH:
-        errors.append(("user_id", f"longer than {MAX_USER_ID_LENGTH} characters"))
+    elif reason := user_id_error(user_id):
+        errors.append(("user_id", reason))
     if errors:
         raise Invalid(errors)
     return make_point(user_id, local, **numbers)
+
+
+def user_id_error(user_id: str) -> str | None:
+    """Why ``user_id`` is not a valid user id (the API's path parameter too), or None."""
+    if not user_id.strip():
+        return "must not be empty"
+    if len(user_id) > MAX_USER_ID_LENGTH:
+        return f"longer than {MAX_USER_ID_LENGTH} characters"
+    if _CONTROL.search(user_id):
+        return "must not contain control characters"
+    return None
 
 
 def make_point(
@@ -130,12 +144,8 @@ def make_point(
 ) -> Point:
     """A point from validated values: looks up the zone and derives the UTC time."""
     zone = timezones.zone_name(lat, long)
-    return Point(
-        user_id, ts_local, timezones.to_utc(ts_local, zone), zone, lat, long, accuracy, speed
-    )
-
-
-def _range(low: float | None, high: float | None) -> str:
-    if high is None:
-        return "must not be negative"
-    return f"must be between {low:g} and {high:g}"
+    try:
+        ts_utc = timezones.to_utc(ts_local, zone)
+    except OverflowError:
+        raise Invalid([("timestamp", f"outside years 1-9999 in UTC (zone {zone})")]) from None
+    return Point(user_id, ts_local, ts_utc, zone, lat, long, accuracy, speed)

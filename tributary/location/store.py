@@ -93,7 +93,7 @@ def plan_batch(points: Sequence[Point], watermarks: dict[str, datetime], window:
             continue
         seen.add(key)
         newest = watermarks.get(p.user_id)
-        if newest is not None and p.ts_utc < newest - lag:
+        if newest is not None and newest - p.ts_utc > lag:  # (newest - lag: year 1 overflows)
             continue
         candidates.append(i)
     return BatchPlan(candidates, len(points) - len(candidates))
@@ -170,6 +170,14 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """The database refused the data itself (PostgreSQL SQLSTATE classes 22 and 23, SQLite's
+    integrity and data errors): the same point would fail again, unlike a lost connection."""
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError):
+        return True
+    return str(getattr(exc, "sqlstate", None))[:2] in ("22", "23")
 
 
 def accepted_flags(points: Sequence[Point], accepted: set[int]) -> list[bool]:
