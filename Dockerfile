@@ -24,7 +24,7 @@ RUN cd dbt_project && TRIBUTARY_DATA_DIR=/tmp/data DBT_LOG_PATH=/tmp/dbt-logs \
 FROM ${BASE_IMAGE}
 RUN groupadd --system --gid 10001 tributary \
     && useradd --system --uid 10001 --gid tributary --home-dir /app --shell /usr/sbin/nologin tributary \
-    && mkdir -p /data && chown tributary:tributary /data
+    && mkdir -p /data /lake && chown tributary:tributary /data /lake
 COPY --from=build /app /app
 # dbt writes each run's artifacts under dbt_project/target.
 RUN chown -R tributary:tributary /app/dbt_project
@@ -33,6 +33,6 @@ ENV PATH=/app/.venv/bin:$PATH VIRTUAL_ENV=/app/.venv PYTHONUNBUFFERED=1 \
     DBT_LOG_PATH=/data/dbt/logs RUNTIME__DLTHUB_TELEMETRY=false DO_NOT_TRACK=1
 WORKDIR /app
 USER tributary
-VOLUME ["/data"]
+VOLUME ["/data", "/lake"]
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["api"]

@@ -68,8 +68,9 @@ test: install manifest lint ## the whole suite: lint, then pytest incl. dbt buil
 settings-table: install ## regenerate README.md's configuration table from the settings classes
 	$(PY) -m scripts.settings_table --write
 
-lint: install ## ruff, sqlfluff and the layer contract (import-linter, [tool.importlinter])
+lint: install ## ruff, sqlfluff, the layer contract (import-linter, [tool.importlinter]), compose.yaml
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/podman-compose --dry-run config --quiet
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
