@@ -6,6 +6,24 @@ set -euo pipefail
 cd /app
 scripts/dagster-home.sh
 source scripts/ports.sh
+# Services may start before PostgreSQL accepts connections: wait for it (up to 2 minutes).
+python - <<'PY'
+import time
+
+import psycopg
+
+from tributary.settings import TributarySettings
+
+url, deadline = TributarySettings().dagster_pg_url, time.monotonic() + 120
+while url:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+        break
+    except psycopg.OperationalError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(1)
+PY
 workspace() {
   local host
   host=$(python -c 'from tributary.settings import TributarySettings as T; print(T().code_server_host)')
