@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_compose_stack_serves_stores_and_materialises(tmp_path):
     base = ("--build-arg", f"BASE_IMAGE={BASE}")
     figures["image"] = _run(env, *build, *base, "-t", IMAGE, ".")
     _run(env, *build, "-t", POSTGRES_IMAGE, "deploy/postgres")
-    compose = ("podman-compose", "-p", PROJECT)
+    compose = (str(Path(sys.executable).parent / "podman-compose"), "-p", PROJECT)
     api, dagster = (
         f"http://127.0.0.1:{ports[k]}" for k in ("TRIBUTARY_API_PORT", "TRIBUTARY_DAGSTER_PORT")
     )
