@@ -136,7 +136,9 @@ def test_compose_stack_serves_stores_and_materialises(tmp_path):
             ),
             240,
         )
-        selector = {"repositoryLocationName": "tributary", "repositoryName": "__repository__"}
+        repos = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
+        [repo] = _graphql(dagster, repos)["repositoriesOrError"]["nodes"]
+        selector = {"repositoryLocationName": "tributary", "repositoryName": repo["name"]}
         launched = _graphql(
             dagster, LAUNCH, {"selector": {**selector, "jobName": "location_refresh"}}
         )
