@@ -41,7 +41,7 @@ class TributarySettings(Settings, env_prefix="TRIBUTARY_"):
     dagster_home: Path | None = Field(None, alias="DAGSTER_HOME")
     """Dagster's instance (run history, sensor cursors), read by Dagster; `make` sets it to `$TRIBUTARY_DATA_DIR/dagster_home` and copies `orchestration/dagster.yaml` into it"""
     dagster_pg_url: str | None = Field(None, alias="DAGSTER_PG_URL", repr=False)
-    """PostgreSQL URL for Dagster's run, event and schedule storage (`postgresql://user:pw@host:5432/db`), read by Dagster; unset: SQLite in the Dagster home (`make dagster-home` writes the instance file either way)"""
+    """PostgreSQL URL for Dagster's run, event and schedule storage (`postgresql+psycopg2://user:pw@host:5432/db`: with psycopg 3 its NOTIFY fails), read by Dagster; unset: SQLite in the Dagster home (`make dagster-home` writes the instance file either way)"""
     dagster_port: int = 3000
     """port of the Dagster webserver (`make serve`, the `dagster-webserver` container role)"""
     api_port: int = 8000
