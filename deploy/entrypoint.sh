@@ -15,6 +15,7 @@ import psycopg
 from tributary.settings import TributarySettings
 
 url, deadline = TributarySettings().dagster_pg_url, time.monotonic() + 120
+url = url and url.replace("postgresql+psycopg2://", "postgresql://", 1)  # libpq's form
 while url:
     try:
         psycopg.connect(url, connect_timeout=3).close()
