@@ -125,14 +125,18 @@ def test_compose_stack_serves_stores_and_materialises(tmp_path):
             ).fetchall()
         assert stored == 1
 
+        # A webserver that started before the code server keeps the load error until reloaded.
+        reload = 'mutation { reloadRepositoryLocation(repositoryLocationName: "tributary") { __typename } }'
         _wait(
             "code location loaded",
             lambda: (
-                _graphql(
+                _graphql(dagster, reload)
+                and _graphql(
                     dagster,
-                    "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }",
-                )["workspaceOrError"]["locationEntries"][0]["loadStatus"]
-                == "LOADED"
+                    "{ workspaceOrError { ... on Workspace { locationEntries"
+                    " { locationOrLoadError { __typename } } } } }",
+                )["workspaceOrError"]["locationEntries"][0]["locationOrLoadError"]["__typename"]
+                == "RepositoryLocation"
             ),
             240,
         )
