@@ -39,9 +39,8 @@ $(MANIFEST): $(VENV)/.synced $(shell find dbt_project -name '*.sql' -o -name '*.
 
 manifest: $(MANIFEST) ## build the dbt manifest Dagster loads (once, ahead of time)
 
-dagster-home:
-	@mkdir -p $(DAGSTER_HOME)
-	@cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+dagster-home: ## write $DAGSTER_HOME/dagster.yaml (PostgreSQL storage when DAGSTER_PG_URL is set)
+	@scripts/dagster-home.sh
 
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
 	$(PY) -m simulation.gaming
@@ -60,7 +59,7 @@ docs: install manifest ## generate the dbt docs site into $TRIBUTARY_DATA_DIR/db
 demo: install sample materialize docs ## everything: sample data, all assets, then Dagster UI + API + dbt docs
 	scripts/serve.sh
 
-serve: install manifest dagster-home ## start Dagster (3000), the API (8000) and dbt docs (8080) on existing data
+serve: install manifest dagster-home ## start Dagster (:3000), the API (:8000) and dbt docs (:8080) on existing data (ports: README)
 	scripts/serve.sh
 
 test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
@@ -69,8 +68,9 @@ test: install manifest lint ## the whole suite: lint, then pytest incl. dbt buil
 settings-table: install ## regenerate README.md's configuration table from the settings classes
 	$(PY) -m scripts.settings_table --write
 
-lint: install ## ruff, sqlfluff and the layer contract (import-linter, [tool.importlinter])
+lint: install ## ruff, sqlfluff, the layer contract (import-linter, [tool.importlinter]), compose.yaml
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/podman-compose --dry-run config --quiet
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
@@ -83,8 +83,8 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.events_ingest
 	$(PY) -m bench.players_scale
 
-adreports-provider: install ## run the simulated ad-report API alone on :8790 (mild faults)
-	$(PY) -m simulation.adreports --port 8790 --profile mild
+adreports-provider: install ## run the simulated ad-report API alone (ADREPORTS_SIM_PORT, :8790)
+	$(PY) -m simulation.adreports
 
 commerce-db: install ## load shop CSV exports into COMMERCE_DB_URL (ORDERS_CSV=… ORDER_ITEMS_CSV=…; default: sample)
 	$(PY) -m loaders.commerce.shop_db $(if $(ORDERS_CSV),--orders $(ORDERS_CSV)) $(if $(ORDER_ITEMS_CSV),--order-items $(ORDER_ITEMS_CSV))

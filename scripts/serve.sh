@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the Dagster webserver + daemon (:3000), the API (:8000) and the dbt docs site (:8080);
-# Ctrl-C stops all three.
+# Ctrl-C stops all three. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
+# TRIBUTARY_API_PORT, TRIBUTARY_DOCS_PORT, ADREPORTS_SIM_PORT), so two stacks can run side by side.
 set -euo pipefail
 # Job control: each service gets its own process group (and keeps SIGINT, which a plain
 # background job of a script ignores), so stopping signals the service and all its children.
@@ -11,6 +12,7 @@ export VIRTUAL_ENV="$PWD/.venv"
 export PATH="$PWD/$VENV:$PATH"
 DOCS="$TRIBUTARY_DATA_DIR/dbt/docs"
 mkdir -p "$TRIBUTARY_DATA_DIR/logs"
+source scripts/ports.sh
 
 pids=()
 stop() {
@@ -39,31 +41,31 @@ trap stop INT TERM EXIT
 # adreports: the simulated ad-report API (mild transient faults) unless a real provider is
 # configured; Dagster's runs pull from it.
 if [ -z "${ADREPORTS_API_URL:-}" ]; then
-  "$VENV/python" -m simulation.adreports --port "${ADREPORTS_SIM_PORT:-8790}" --profile mild \
+  "$VENV/python" -m simulation.adreports --port "$SIM_PORT" --profile mild \
     >"$TRIBUTARY_DATA_DIR/logs/adreports-provider.log" 2>&1 &
   pids+=($!)
-  export ADREPORTS_API_URL="http://127.0.0.1:${ADREPORTS_SIM_PORT:-8790}"
+  export ADREPORTS_API_URL="http://127.0.0.1:$SIM_PORT"
   export ADREPORTS_API_TOKEN="${ADREPORTS_API_TOKEN:-sim-refresh-token}"
 fi
 
 # `dg dev` reads [tool.dg] in pyproject.toml: the code location is orchestration.definitions.
-"$VENV/dg" dev -h 0.0.0.0 -p 3000 \
+"$VENV/dg" dev -h 0.0.0.0 -p "$DAGSTER_PORT" \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
-"$VENV/uvicorn" api.main:app --host 0.0.0.0 --port 8000 --workers 2 --no-access-log \
+"$VENV/uvicorn" api.main:app --host 0.0.0.0 --port "$API_PORT" --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
 if [ -f "$DOCS/index.html" ]; then
-  (cd dbt_project && exec "../$VENV/dbt" docs serve --host 0.0.0.0 --port 8080 --no-browser \
+  (cd dbt_project && exec "../$VENV/dbt" docs serve --host 0.0.0.0 --port "$DOCS_PORT" --no-browser \
     --target-path "$DOCS") >"$TRIBUTARY_DATA_DIR/logs/dbt-docs.log" 2>&1 &
   pids+=($!)
 fi
 
 cat <<MSG
 
-  Dagster UI   http://localhost:3000
-  API          http://localhost:8000/docs   (health: http://localhost:8000/health)
-  dbt docs     http://localhost:8080
+  Dagster UI   http://localhost:$DAGSTER_PORT
+  API          http://localhost:$API_PORT/docs   (health: http://localhost:$API_PORT/health)
+  dbt docs     http://localhost:$DOCS_PORT
   ad reports   $ADREPORTS_API_URL   (provider the adreports pull uses)
   logs         $TRIBUTARY_DATA_DIR/logs/
 

@@ -40,6 +40,18 @@ class TributarySettings(Settings, env_prefix="TRIBUTARY_"):
     """root of everything the embedded default writes: `warehouse.duckdb`, `landing/`, `serving/`, `dlt/`, `dbt/`, `logs/`, the Dagster home; two data dirs never share a file"""
     dagster_home: Path | None = Field(None, alias="DAGSTER_HOME")
     """Dagster's instance (run history, sensor cursors), read by Dagster; `make` sets it to `$TRIBUTARY_DATA_DIR/dagster_home` and copies `orchestration/dagster.yaml` into it"""
+    dagster_pg_url: str | None = Field(None, alias="DAGSTER_PG_URL", repr=False)
+    """PostgreSQL URL for Dagster's run, event and schedule storage (`postgresql+psycopg2://user:pw@host:5432/db`: with psycopg 3 its NOTIFY fails), read by Dagster; unset: SQLite in the Dagster home (`make dagster-home` writes the instance file either way)"""
+    dagster_port: int = 3000
+    """port of the Dagster webserver (`make serve`, the `dagster-webserver` container role)"""
+    api_port: int = 8000
+    """port of the API (`make serve`, the `api` container role)"""
+    docs_port: int = 8080
+    """port of the dbt docs site (`make serve`)"""
+    code_server_host: str = "localhost"
+    """host of the Dagster code server (gRPC) the webserver and daemon containers load the code location from"""
+    code_server_port: int = 4000
+    """port of that code server (the `code-server` container role listens on it)"""
     ci: bool = Field(False, alias="CI")
     """when true, tests that need a local service fail instead of skipping"""
 

@@ -22,7 +22,7 @@ class ProviderNotConfigured(RuntimeError):
 
 class AdreportsSettings(Settings, env_prefix="ADREPORTS_"):
     api_url: str | None = None
-    """base URL of the ad-report API (or `sources.adreports.api_url` in dlt's config); unset, `make serve` runs the simulated provider on :8790 and `make materialize` one on a free port, and point this at it"""
+    """base URL of the ad-report API (or `sources.adreports.api_url` in dlt's config); unset, `make serve` runs the simulated provider on `ADREPORTS_SIM_PORT` and `make materialize` one on a free port, and point this at it"""
     api_token: str | None = Field(None, repr=False)
     """secret refresh token exchanged for bearer access tokens (or `sources.adreports.api_token` in `.dlt/secrets.toml`; the simulator's own when it is started here); never logged"""
     page_size: int = 100
@@ -47,8 +47,10 @@ class AdreportsSettings(Settings, env_prefix="ADREPORTS_"):
     """volume check: a day below this share of the same-weekday median is flagged"""
     alert_webhook_url: str | None = None
     """where the alert sensors POST failed checks and failed runs (JSON)"""
+    sim_port: int = 8790
+    """port of the simulated provider `make serve`, `make adreports-provider` and the `adreports-provider` container role run"""
     sim_profile: str = "mild"
-    """fault profile of the simulated provider `make materialize` starts (`none`, `mild`)"""
+    """fault profile of the simulated provider `make materialize` (and the others that run one) starts (`none`, `mild`)"""
 
     def configured_url(self) -> str | None:
         """The provider URL from ``ADREPORTS_API_URL`` or dlt's config, if any."""

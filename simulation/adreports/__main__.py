@@ -1,4 +1,5 @@
-"""``python -m simulation.adreports [--port 8790 --profile mild]``: run the simulated provider.
+"""``python -m simulation.adreports [--port 8790 --profile mild]``: run the simulated provider
+(defaults: ``ADREPORTS_SIM_PORT``, ``ADREPORTS_SIM_PROFILE``).
 
 The refresh token it accepts is ``ADREPORTS_API_TOKEN`` (default ``sim-refresh-token``), so a
 loader configured with the same variable can pull from it.
@@ -11,14 +12,15 @@ import os
 import signal
 import threading
 
+from loaders.adreports.settings import AdreportsSettings
 from simulation.adreports.faults import PROFILES
 from simulation.adreports.server import DEFAULT_REFRESH_TOKEN, running_provider
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=8790)
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="mild")
+    env, parser = AdreportsSettings(), argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=env.sim_port)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default=env.sim_profile)
     args = parser.parse_args()
     token = os.environ.get("ADREPORTS_API_TOKEN") or DEFAULT_REFRESH_TOKEN
     stop = threading.Event()
