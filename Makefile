@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test lint bench dagster-home clean adreports-provider commerce-db kpis settings-table
+.PHONY: help install manifest sample materialize docs demo serve test test-fast lint bench dagster-home clean adreports-provider commerce-db kpis settings-table
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ serve: install manifest dagster-home ## start Dagster (:3000), the API (:8000) a
 
 test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
 	$(PY) -m pytest
+
+test-fast: install manifest lint ## the inner loop: lint, then pytest without the `slow` end-to-end tests
+	$(PY) -m pytest -m "not slow"
 
 settings-table: install ## regenerate README.md's configuration table from the settings classes
 	$(PY) -m scripts.settings_table --write

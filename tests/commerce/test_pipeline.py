@@ -18,6 +18,8 @@ from tests.commerce import oracle
 from tests.commerce.conftest import activate, drop_shop_tables
 from tests.conftest import rows, run_job
 
+pytestmark = pytest.mark.slow  # the session's loaded_run is a whole commerce_refresh (dbt build)
+
 FMT = "%Y-%m-%d %H:%M:%S"
 
 

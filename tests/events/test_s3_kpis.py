@@ -30,6 +30,8 @@ from tests.events.helpers import (
     read_raw_lines,
 )
 
+pytestmark = pytest.mark.slow  # a moto S3 server, two lakes and a KPI subprocess
+
 
 @pytest.fixture
 def bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):

@@ -7,8 +7,11 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from tests.gaming.helpers import event, land, load
+
+pytestmark = pytest.mark.slow  # an API server per test over a dbt-built warehouse
 
 
 def test_api_serves_revenue_and_paginated_events(built_data_dir, api_server):

@@ -34,6 +34,7 @@ def _trace(n: int) -> tuple[list[bytes], list[tuple[str, datetime]]]:
     return bodies, keys
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["embedded", "postgres"])
 def test_acknowledged_points_survive_kill_9(store, tmp_path, request):
     env = (

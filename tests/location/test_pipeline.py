@@ -49,6 +49,7 @@ def _check_passed(result) -> None:
     assert check.passed, check.metadata
 
 
+@pytest.mark.slow
 def test_refresh_builds_the_marts_incrementally(data_dir, monkeypatch):
     monkeypatch.setenv("LOCATION_DB_URL", "")
     records = generator.generate(minutes=6, seed=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+import pytest
 from timezonefinder import TimezoneFinder
 
 from simulation.location import generator
@@ -49,6 +50,7 @@ def expected_minutes(records: list[generator.Record]) -> dict[str, list[dict]]:
     return dict(out)
 
 
+@pytest.mark.slow
 def test_trace_on_both_stores(tmp_path, pg_database):
     records = generator.generate(minutes=8, seed=11)
     kinds = {r.kind for r in records}

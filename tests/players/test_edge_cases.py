@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 import httpx
+import pytest
 
 from tests.conftest import run_job
 from tests.players.helpers import event, land, land_timezones, match, ping, rows
@@ -42,6 +43,7 @@ def _first_file() -> None:
     )
 
 
+@pytest.mark.slow
 def test_edge_cases_through_pipeline_and_api(data_dir, api_server):
     _first_file()
     result = run_job("players_refresh")
@@ -161,6 +163,7 @@ def test_sensor_requests_one_run_per_set_of_new_files(data_dir):
     assert tick(result.cursor).run_requests[0].run_key != request.run_key
 
 
+@pytest.mark.slow
 def test_empty_landing_materialises_empty_marts(data_dir):
     result = run_job("players_refresh")
     assert result.success

@@ -17,6 +17,8 @@ from tests.conftest import run_job, running_api
 from tests.players.helpers import marts, rows
 from tributary import serving
 
+pytestmark = pytest.mark.slow  # the module's season is a whole players_refresh (dbt build)
+
 USERS = 120
 
 
