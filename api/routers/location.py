@@ -22,7 +22,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.deps import IDENTIFIER, TIMESTAMP
+from api.deps import TIMESTAMP
 from api.errors import ApiError, ErrorBody
 from tributary.location.committer import GroupCommitter, Rejected
 from tributary.location.points import (
@@ -34,6 +34,8 @@ from tributary.location.points import (
 )
 from tributary.location.settings import LocationSettings
 from tributary.location.store import MinuteRow, Store, open_store
+
+USER_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"  # what user_id_error accepts
 
 router = APIRouter(prefix="/location", tags=["location"])
 log = logging.getLogger("tributary.location")
@@ -56,7 +58,7 @@ class LocationPoint(BaseModel):
     user_id: str = Field(
         min_length=1,
         max_length=MAX_USER_ID_LENGTH,
-        pattern=r"^[^\x00-\x1f\x7f-\x9f]+$",
+        pattern=USER_ID_PATTERN,
         description="no control characters",
         examples=["a1"],
     )
@@ -250,7 +252,11 @@ def _minute(row: MinuteRow) -> MinuteAverage:
     responses={400: {"model": ErrorBody, "description": "malformed start, end or user_id"}},
 )
 def user_minutes(
-    user_id: Annotated[str, Path(max_length=MAX_USER_ID_LENGTH, pattern=IDENTIFIER)],
+    # Checked by user_id_error (400, as for the body's user_id); the schema documents the rule.
+    user_id: Annotated[
+        str,
+        Path(json_schema_extra={"maxLength": MAX_USER_ID_LENGTH, "pattern": USER_ID_PATTERN}),
+    ],
     start: Annotated[str, Query(description="UTC, inclusive.", json_schema_extra=UTC_TIME)],
     end: Annotated[str, Query(description="UTC, exclusive.", json_schema_extra=UTC_TIME)],
 ) -> list[MinuteAverage]:
