@@ -1,5 +1,5 @@
 """What the sensors share: the run key of a set of pending files, the skip while a run holds
-the warehouse, the skip while a run of the same sensor is still queued, and the "request a
+the warehouse, the skip while a run of the same sensor (or schedule) is still queued, and the "request a
 refresh when files are pending" sensor of a file domain.
 
 A queued run has not listed its input yet: when it starts it loads everything pending then,
@@ -23,7 +23,9 @@ from tributary import settings, warehouse
 from tributary.locking import WarehouseBusy
 
 BUSY = "warehouse busy (a run is writing); retrying next tick"
-SENSOR_NAME_TAG = "dagster/sensor_name"  # Dagster tags every run a sensor requested with it
+# Dagster tags every run a sensor or schedule requested with its name.
+SENSOR_NAME_TAG = "dagster/sensor_name"
+SCHEDULE_NAME_TAG = "dagster/schedule_name"
 # Created or waiting in the run queue: the run has not started reading its input.
 WAITING = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
 
@@ -56,18 +58,26 @@ def skip_when_busy(reason: str = BUSY) -> Callable:
     return decorate
 
 
-def queued_run_id(instance: dg.DagsterInstance, sensor_name: str) -> str | None:
-    """The id of a run this sensor requested that has not started yet, if any."""
-    runs = instance.get_runs(
-        filters=dg.RunsFilter(statuses=WAITING, tags={SENSOR_NAME_TAG: sensor_name}), limit=1
-    )
+def queued_run_id(instance: dg.DagsterInstance, tags: dict[str, str]) -> str | None:
+    """The id of a run carrying ``tags`` (e.g. the requesting sensor's or schedule's name) that
+    has not started yet, if any."""
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=WAITING, tags=tags), limit=1)
     return runs[0].run_id if runs else None
+
+
+def no_run_queued(schedule_name: str) -> Callable[[dg.ScheduleEvaluationContext], bool]:
+    """A schedule's ``should_execute``: skip the tick while its previous run still waits."""
+
+    def should_execute(context: dg.ScheduleEvaluationContext) -> bool:
+        return queued_run_id(context.instance, {SCHEDULE_NAME_TAG: schedule_name}) is None
+
+    return should_execute
 
 
 def queued_skip(instance: dg.DagsterInstance, sensor_name: str) -> str | None:
     """A skip reason when a run of the sensor still waits in the queue (it will load what is
     pending now when it starts), else None."""
-    run_id = queued_run_id(instance, sensor_name)
+    run_id = queued_run_id(instance, {SENSOR_NAME_TAG: sensor_name})
     return (
         f"run {run_id} is still queued; it loads what is pending when it starts" if run_id else None
     )

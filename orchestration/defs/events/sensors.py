@@ -26,6 +26,7 @@ from orchestration.defs.events.assets import (
     events_lake_land,
 )
 from orchestration.lib.sensors import queued_skip, run_key, skip_when_busy
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 from tributary.warehouse import pin_data_dir
 
 
@@ -45,7 +46,8 @@ def events_files_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason(waiting)
     return dg.RunRequest(
         run_key=run_key(pending, prefix="events-files-"),
-        tags={"events/pending_files": str(len(pending))},
+        # The run builds dbt models in the warehouse: one writer at a time, like every refresh.
+        tags={**WAREHOUSE_WRITER_TAGS, "events/pending_files": str(len(pending))},
     )
 
 
