@@ -291,7 +291,7 @@ def run(args: argparse.Namespace, root: Path, groups: dict[str, ProcessGroup]) -
         groups[name] = ProcessGroup(cmd, env, dirs.logs / f"{name}.log")
     base = f"http://127.0.0.1:{ports['api']}"
     wait_http(f"{base}/health", 120)
-    wait_http(f"http://127.0.0.1:{ports['dagster']}/server_info", 300)
+    wait_http(f"http://127.0.0.1:{ports['dagster']}/server_info", 900)  # a loaded machine
     sampler = RssSampler(groups, every=15).start()
     print(f"soak: up; {args.seconds:.0f} s of traffic", flush=True)
     samples, landed = Samples(), Counter()
