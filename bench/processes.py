@@ -29,7 +29,7 @@ ROLES = [
     ("dagster_daemon", "daemon"),
     ("dagster._daemon", "daemon"),
     (" api grpc", "code server"),
-    ("code-server", "code server"),
+    ("code-server", "code server proxy"),
     ("multiprocessing.spawn", "worker"),
     ("multiprocessing.resource_tracker", "resource tracker"),
     ("dagster dev", "dev parent"),
@@ -54,9 +54,11 @@ def role_of(cmdline: str) -> str:
 
 
 def processes(groups: dict[str, ProcessGroup]) -> list[Proc]:
-    """Every live process of ``groups`` (by process group id) with its role and RSS."""
+    """Every live process of ``groups`` (by process group id) with its role and RSS. A
+    multiprocessing child of a Dagster code server is a run worker (the code server launches
+    each run that way)."""
     by_pgid = {g.pgid: name for name, g in groups.items()}
-    found = []
+    found: dict[int, tuple[int, str, str, float]] = {}  # pid: (parent, group, cmdline, rss)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -67,8 +69,14 @@ def processes(groups: dict[str, ProcessGroup]) -> list[Proc]:
             rss = int(fields[21]) * PAGE_MB  # field 24: resident pages
         except (OSError, IndexError, ValueError):
             continue
-        found.append(Proc(int(stat.parent.name), group, role_of(cmdline), rss))
-    return found
+        found[int(stat.parent.name)] = (int(fields[1]), group, cmdline, rss)
+    procs = []
+    for pid, (parent, group, cmdline, rss) in found.items():
+        role = role_of(cmdline)
+        if role == "worker" and role_of(found.get(parent, (0, "", "", 0.0))[2]) == "code server":
+            role = "run worker"
+        procs.append(Proc(pid, group, role, rss))
+    return procs
 
 
 @dataclass
