@@ -164,7 +164,7 @@ def read_traffic(base: str, urls: list, rate: float, until: float, samples: Samp
     urls = itertools.cycle(urls)
     with httpx.Client(base_url=base, timeout=10) as client:
         due = time.monotonic()
-        while due < until:
+        while due < until and time.monotonic() < until:  # behind schedule: stop on time
             route, path = next(urls)
             time.sleep(max(0.0, due - time.monotonic()))
             started = time.perf_counter()
