@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from tributary.settings import Settings, UnderDataDir
@@ -30,3 +32,5 @@ class EventsSettings(Settings, env_prefix="EVENTS_"):
     """DuckDB memory limit of the loader (spills beyond)"""
     stream_tick_seconds: float = 20
     """how long each stream-sensor tick consumes"""
+    stats_today: date | None = None
+    """pins the UTC day the stats endpoint calls today (tests, replays); unset: the clock"""

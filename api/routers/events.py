@@ -1,0 +1,134 @@
+"""``/events``: one user's figures per UTC day (scenario 3) and one user's whole history
+(scenario 2), both keyed by ``attributes.user_id``.
+
+- ``GET /events/users/{user_id}/stats`` reads the SQLite snapshot published after each dbt
+  build (``loaders/events/serving.py``): one primary-key range read, no scan;
+- ``GET /events/users/{user_id}/events`` reads the lake's user-ordered layout
+  (``loaders/events/by_user.py``): the user's bucket, a few row groups.
+
+A user never seen (neither as a user nor as a product owner) is 404; a malformed id, limit,
+cursor or date is 422 naming the field, in the API's one error shape.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.deps import reader
+from api.errors import ApiError, ErrorBody
+from loaders.events.serving import DOMAIN
+from loaders.events.settings import EventsSettings
+
+router = APIRouter(prefix="/events", tags=["events"])
+EPOCH = date(1970, 1, 1)
+USER_ID = r"^[^\x00-\x1f\x7f/]+$"  # no control characters, no "/" (a path segment)
+MAX_DAYS = 90
+
+UserId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=256,
+        pattern=USER_ID,
+        description="`attributes.user_id` of the user's events (no control characters, no `/`).",
+    ),
+]
+NOT_FOUND = {404: {"model": ErrorBody, "description": "a user never seen in the lake"}}
+
+# One seek into each primary key: the user's days in the window, and a marker row if the user
+# is known at all (a known user without figures gets zeros, an unknown one 404).
+STATS_SQL = """
+SELECT day, products_contacted, favourited, products_sold FROM user_days
+WHERE user_id = ?1 AND day BETWEEN ?2 AND ?3
+UNION ALL
+SELECT NULL, 0, 0, 0 FROM users WHERE user_id = ?1
+"""
+
+
+class DayFigures(BaseModel):
+    products_contacted: int = Field(
+        ge=0, description="Distinct products in the user's `conversation_started` events."
+    )
+    favourited: int = Field(
+        ge=0, description="`product_liked` events whose `owner_id` is the user."
+    )
+    products_sold: int = Field(ge=0, description="The user's `product_sold` events (as seller).")
+
+
+class DayStats(DayFigures):
+    date: str = Field(
+        description="UTC day of `meta.created_at`, `YYYY-MM-DD`.",
+        json_schema_extra={"format": "date"},
+    )
+
+
+class UserStats(BaseModel):
+    user_id: str
+    days: int = Field(ge=1, le=MAX_DAYS)
+    series: list[DayStats] = Field(
+        description="The last `days` UTC days ending today, oldest first; zeros on days "
+        "without activity."
+    )
+    totals: DayFigures = Field(description="Sums over `series`.")
+
+
+@functools.cache
+def _pinned_today() -> date | None:
+    return EventsSettings().stats_today
+
+
+def today() -> date:
+    """The API's UTC day (``EVENTS_STATS_TODAY`` pins it)."""
+    return _pinned_today() or datetime.now(UTC).date()
+
+
+@router.get("/users/{user_id}/stats", response_model=UserStats, responses=NOT_FOUND)
+async def user_stats(
+    user_id: UserId,
+    days: Annotated[
+        int, Query(ge=1, le=MAX_DAYS, description="How many UTC days, ending today.")
+    ] = 30,
+) -> Response:
+    """A user's products contacted, times favourited and products sold per UTC day over the
+    last `days` days (today included), with totals."""
+    end = today()
+    last = (end - EPOCH).days
+    first = last - days + 1
+    rows = reader(DOMAIN).connection().execute(STATS_SQL, (user_id, first, last)).fetchall()
+    if not rows:
+        raise ApiError(404, "unknown user", "user_id")
+    figures = {r[0]: r[1:] for r in rows if r[0] is not None}
+    series = []
+    totals = [0, 0, 0]
+    start = end - timedelta(days=days - 1)
+    for k in range(days):
+        c, f, s = figures.get(first + k, (0, 0, 0))
+        totals[0] += c
+        totals[1] += f
+        totals[2] += s
+        series.append(
+            {
+                "date": (start + timedelta(days=k)).isoformat(),
+                "products_contacted": c,
+                "favourited": f,
+                "products_sold": s,
+            }
+        )
+    body = {
+        "user_id": user_id,
+        "days": days,
+        "series": series,
+        "totals": {
+            "products_contacted": totals[0],
+            "favourited": totals[1],
+            "products_sold": totals[2],
+        },
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
