@@ -12,23 +12,32 @@ cursor or date is 422 naming the field, in the API's one error shape.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from api.deps import reader
 from api.errors import ApiError, ErrorBody
+from loaders.events.history import After, HistoryReader
 from loaders.events.serving import DOMAIN
 from loaders.events.settings import EventsSettings
+from tributary.serving import SnapshotMissing
 
 router = APIRouter(prefix="/events", tags=["events"])
 EPOCH = date(1970, 1, 1)
 USER_ID = r"^[^\x00-\x1f\x7f/]+$"  # no control characters, no "/" (a path segment)
+EVENT_TYPE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"  # the lake's rule for data.type
+CURSOR = r"^[A-Za-z0-9_-]{1,200}$"  # base64url of "<created_at ms>:<id>"
+_CURSOR_BODY = re.compile(r"(-?[0-9]{1,16}):([0-9a-f-]{36})")
+MAX_LIMIT = 1000
 MAX_DAYS = 90
 
 UserId = Annotated[
@@ -130,5 +139,102 @@ async def user_stats(
             "favourited": totals[1],
             "products_sold": totals[2],
         },
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+class Event(BaseModel):
+    id: str = Field(description="`data.id`.", json_schema_extra={"format": "uuid"})
+    type: str = Field(description="`data.type`.")
+    created_at: int = Field(description="`meta.created_at`, epoch milliseconds (UTC).")
+    attributes: dict[str, Any] = Field(description="`data.attributes` exactly as landed.")
+    meta: dict[str, Any] = Field(description="`meta` exactly as landed.")
+
+
+class UserEvents(BaseModel):
+    user_id: str
+    events: list[Event] = Field(description="Newest first (`created_at`, then `id`, descending).")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null after the last page."
+    )
+
+
+history = functools.cache(HistoryReader)
+
+
+def encode_cursor(after: After) -> str:
+    raw = f"{after.created_ms}:{after.id}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> After:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        match = _CURSOR_BODY.fullmatch(raw)
+        if match is None:
+            raise ValueError(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ApiError(422, "not a cursor returned by this endpoint", "cursor") from exc
+    return After(int(match[1]), match[2])
+
+
+def known_user(user_id: str) -> bool:
+    """Seen as a user or an owner (the stats snapshot's users), or with events in the
+    layout (landed after the last build)."""
+    try:
+        con = reader(DOMAIN).connection()
+        if con.execute("SELECT 1 FROM users WHERE user_id = ?", (user_id,)).fetchone():
+            return True
+    except SnapshotMissing:
+        pass
+    return history().has_events(user_id)
+
+
+EventType = Annotated[str, StringConstraints(pattern=EVENT_TYPE, max_length=100)]
+
+
+@router.get("/users/{user_id}/events", response_model=UserEvents, responses=NOT_FOUND)
+def user_events(
+    user_id: UserId,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Events per page.")] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, pattern=CURSOR, description="`next_cursor` of the previous page."),
+    ] = None,
+    type_: Annotated[
+        list[EventType] | None,
+        Query(alias="type", max_length=50, description="Only these event types (repeatable)."),
+    ] = None,
+    start: Annotated[
+        AwareDatetime | None,
+        Query(description="Only events with `created_at` ≥ start (RFC 3339, with offset)."),
+    ] = None,
+    end: Annotated[
+        AwareDatetime | None, Query(description="Only events with `created_at` < end.")
+    ] = None,
+) -> Response:
+    """Every event of the user (`attributes.user_id`), any type, all time, newest first,
+    keyset-paginated: stable while new events land (no page repeats or skips an event)."""
+    if start is not None and end is not None and end <= start:
+        raise ApiError(422, "end must be after start", "end")
+    after = None if cursor is None else decode_cursor(cursor)
+    rows = history().page(user_id, limit + 1, after, type_, start, end)
+    if not rows and cursor is None and not known_user(user_id):
+        raise ApiError(404, "unknown user", "user_id")
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
+    body = {
+        "user_id": user_id,
+        "events": [
+            {
+                "id": r.id,
+                "type": r.type,
+                "created_at": r.created_ms,
+                "attributes": orjson.Fragment(r.attributes),
+                "meta": orjson.Fragment(r.meta),
+            }
+            for r in page
+        ],
+        "next_cursor": encode_cursor(After(last.created_ms, last.id)) if last else None,
     }
     return Response(orjson.dumps(body), media_type="application/json")
