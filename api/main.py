@@ -48,6 +48,7 @@ app.include_router(location.router)
 app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
 app.include_router(events.router)
+app.add_middleware(events.StatsPath)
 app.add_middleware(observability.Observability)  # outermost: sees the PUT fast path too
 observability.REGISTRY.register(observability.SnapshotVersions(DOMAINS))
 
