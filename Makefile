@@ -84,6 +84,8 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.location_ingest
 	$(PY) -m bench.commerce_ctr
 	$(PY) -m bench.events_ingest
+	$(PY) -m bench.events_history
+	$(PY) -m bench.events_stats
 	$(PY) -m bench.players_scale
 
 adreports-provider: install ## run the simulated ad-report API alone (ADREPORTS_SIM_PORT, :8790)

@@ -235,6 +235,14 @@ def known_user(user_id: str) -> bool:
     return history().has_events(user_id)
 
 
+def utc(value: datetime | None, field: str) -> datetime | None:
+    """``value`` in UTC; 422 when the offset moves it out of the calendar (year 1 or 9999)."""
+    try:
+        return None if value is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ApiError(422, "out of the supported range", field) from exc
+
+
 EventType = Annotated[str, StringConstraints(pattern=EVENT_TYPE, max_length=100)]
 
 
@@ -260,6 +268,7 @@ def user_events(
 ) -> Response:
     """Every event of the user (`attributes.user_id`), any type, all time, newest first,
     keyset-paginated: stable while new events land (no page repeats or skips an event)."""
+    start, end = utc(start, "start"), utc(end, "end")
     if start is not None and end is not None and end <= start:
         raise ApiError(422, "end must be after start", "end")
     after = None if cursor is None else decode_cursor(cursor)
