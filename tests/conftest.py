@@ -215,8 +215,9 @@ def built_data_dir(data_dir: Path, built_warehouse_template: Path) -> Path:
 
 
 @contextmanager
-def running_api(data_dir: Path) -> Iterator[str]:
-    """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL."""
+def running_api(data_dir: Path, timeout: float = 30) -> Iterator[str]:
+    """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL once
+    ``/health`` answers (within ``timeout`` seconds)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -236,7 +237,7 @@ def running_api(data_dir: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, proc, timeout=30)
+        wait_until_healthy(base, proc, timeout=timeout)
         yield base
     finally:
         proc.terminate()

@@ -102,7 +102,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             mp.delenv(var, raising=False)
         result = run_job("events_refresh")
         assert result.success
-        with running_api(data) as base, httpx.Client(base_url=base, timeout=30) as client:
+        with (
+            running_api(data, timeout=120) as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+        ):
             yield {
                 "client": client,
                 "data": data,
