@@ -203,6 +203,9 @@ def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> Non
         except httpx.TransportError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                proc.kill()  # reading stderr of a live process would block forever
+                proc.wait()
             raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
         time.sleep(0.1)
 
