@@ -98,6 +98,12 @@ def today() -> date:
     return _pinned_today() or datetime.now(UTC).date()
 
 
+@functools.lru_cache(maxsize=256)
+def window(end: date, days: int) -> tuple[str, ...]:
+    """The ``days`` UTC days ending ``end``, oldest first, as ``YYYY-MM-DD``."""
+    return tuple((end - timedelta(days=days - 1 - k)).isoformat() for k in range(days))
+
+
 def stats_body(user_id: str, days: int) -> bytes | None:
     """The stats answer as JSON bytes, or None for a user never seen."""
     end = today()
@@ -109,17 +115,10 @@ def stats_body(user_id: str, days: int) -> bytes | None:
     figures = {r[0]: r[1:] for r in rows if r[0] is not None}
     series = []
     tc = tf = ts = 0
-    for k in range(days):
+    for k, day in enumerate(window(end, days)):
         c, f, s = figures.get(first + k, (0, 0, 0))
         tc, tf, ts = tc + c, tf + f, ts + s
-        series.append(
-            {
-                "date": (end - timedelta(days=days - 1 - k)).isoformat(),
-                "products_contacted": c,
-                "favourited": f,
-                "products_sold": s,
-            }
-        )
+        series.append({"date": day, "products_contacted": c, "favourited": f, "products_sold": s})
     return orjson.dumps(
         {
             "user_id": user_id,

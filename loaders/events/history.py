@@ -65,6 +65,7 @@ class HistoryReader:
         self.lake = Lake(url)
         self._con = self.lake.connect(memory_limit="512MB")
         self._con.execute("SET parquet_metadata_cache = true")
+        self._con.execute("SET threads = 1")  # a page is a few row groups: no fan-out
         self._lock = threading.Lock()
         self._manifest: Manifest | None = None
         self._read_at = 0.0
