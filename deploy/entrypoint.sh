@@ -25,9 +25,27 @@ while url:
             raise
         time.sleep(1)
 PY
+code_server_host() {
+  python -c 'from tributary.settings import TributarySettings as T; print(T().code_server_host)'
+}
+# The webserver and daemon load the code location once at start (a webserver that came up first
+# shows the load error until someone reloads): wait for the code server to answer its gRPC
+# health check, up to 10 minutes (loading the definitions takes 20-90 s).
+wait_for_code_server() {
+  local host deadline
+  host=$(code_server_host)
+  deadline=$((SECONDS + 600))
+  until dagster api grpc-health-check -h "$host" -p "$CODE_SERVER_PORT" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "code server $host:$CODE_SERVER_PORT not serving; starting anyway" >&2
+      return 0
+    fi
+    sleep 2
+  done
+}
 workspace() {
   local host
-  host=$(python -c 'from tributary.settings import TributarySettings as T; print(T().code_server_host)')
+  host=$(code_server_host)
   local tmp
   tmp=$(mktemp "$DAGSTER_HOME/.workspace.yaml.XXXXXX")
   printf 'load_from:\n  - grpc_server:\n      host: "%s"\n      port: %s\n      location_name: tributary\n' \
@@ -42,8 +60,12 @@ case "$role" in
   code-server)
     exec dagster code-server start -m orchestration.definitions --location-name tributary \
       -h 0.0.0.0 -p "$CODE_SERVER_PORT" "$@" ;;
-  dagster-webserver) exec dagster-webserver -h 0.0.0.0 -p "$DAGSTER_PORT" -w "$(workspace)" "$@" ;;
-  dagster-daemon) exec dagster-daemon run -w "$(workspace)" "$@" ;;
+  dagster-webserver)
+    wait_for_code_server
+    exec dagster-webserver -h 0.0.0.0 -p "$DAGSTER_PORT" -w "$(workspace)" "$@" ;;
+  dagster-daemon)
+    wait_for_code_server
+    exec dagster-daemon run -w "$(workspace)" "$@" ;;
   materialize) exec python -m orchestration.materialize_all "$@" ;;
   adreports-provider) exec python -m simulation.adreports --port "$SIM_PORT" "$@" ;;
   # The sample inputs `make sample` writes (landing files, the shop database), once.
