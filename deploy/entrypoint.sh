@@ -4,7 +4,12 @@
 # webserver and daemon, a workspace that loads the code location from the code server.
 set -euo pipefail
 cd /app
-scripts/dagster-home.sh
+# An instance file we cannot replace (one mounted by Dagster's Helm chart) is kept as it is.
+if [ -e "$DAGSTER_HOME/dagster.yaml" ] && [ ! -w "$DAGSTER_HOME" ]; then
+  echo "keeping $DAGSTER_HOME/dagster.yaml (not writable here)" >&2
+else
+  scripts/dagster-home.sh
+fi
 source scripts/ports.sh
 # Services may start before PostgreSQL accepts connections: wait for it (up to 2 minutes).
 python - <<'PY'

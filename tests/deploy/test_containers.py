@@ -30,7 +30,6 @@ PROJECT = f"tributary-test-{uuid.uuid4().hex[:8]}"
 IMAGE = f"localhost/tributary:test-{hashlib.sha1(str(REPO).encode()).hexdigest()[:8]}"
 POSTGRES_IMAGE = "localhost/tributary-postgres:test"
 BASE = "localhost/debian-python:bookworm"
-LABEL = "io.tributary.test-image=1"  # on the test's images: only its own old ones are pruned
 TOOLS = ("podman", "runc", "mmdebstrap")
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -48,6 +47,12 @@ def _run(env: dict, *command: str, timeout: float = 1200) -> float:
     started = time.monotonic()
     subprocess.run(command, cwd=REPO, env=env, check=True, timeout=timeout)
     return time.monotonic() - started
+
+
+def _image_id(env: dict, image: str) -> str | None:
+    inspect = ["podman", "image", "inspect", "--format", "{{.Id}}", image]
+    found = subprocess.run(inspect, env=env, capture_output=True, text=True)
+    return found.stdout.strip() if found.returncode == 0 else None
 
 
 def _leftovers(env: dict) -> str:
@@ -148,13 +153,13 @@ def test_compose_stack_serves_stores_and_materialises():
     started = time.monotonic()
     figures = {"base": _run(env, "deploy/local-base.sh")}
     build = ("podman", "build", "--runtime", "runc", "--network", "host", "--quiet")
-    build += ("--label", LABEL)
     base = ("--build-arg", f"BASE_IMAGE={BASE}")
+    previous = _image_id(env, IMAGE)
     figures["image"] = _run(env, *build, *base, "-t", IMAGE, ".")
     _run(env, *build, "-t", POSTGRES_IMAGE, "deploy/postgres")
-    # The test's own images that the builds above untagged (layers other images use stay).
-    prune = ("podman", "image", "prune", "--force", "--filter", f"label={LABEL}")
-    subprocess.run(prune, env=env, capture_output=True, timeout=300)
+    if previous and previous != _image_id(env, IMAGE):
+        # This checkout's image of the last run, untagged by the build (its shared layers stay).
+        subprocess.run(["podman", "rmi", previous], env=env, capture_output=True, timeout=300)
     compose = (str(Path(sys.executable).parent / "podman-compose"), "-p", PROJECT)
     api, dagster = (
         f"http://127.0.0.1:{ports[k]}" for k in ("TRIBUTARY_API_PORT", "TRIBUTARY_DAGSTER_PORT")
