@@ -35,7 +35,7 @@ code_server_host() {
 }
 # The webserver and daemon load the code location once at start (a webserver that came up first
 # shows the load error until someone reloads): wait for the code server to answer its gRPC
-# health check, up to 10 minutes (loading the definitions takes 20-90 s).
+# health check, up to 10 minutes (loading the definitions took 1-3 min on a loaded 2-core host).
 wait_for_code_server() {
   local host deadline
   host=$(code_server_host)
