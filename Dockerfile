@@ -37,9 +37,6 @@ ENV PATH=/app/.venv/bin:$PATH VIRTUAL_ENV=/app/.venv PYTHONUNBUFFERED=1 \
     TRIBUTARY_DATA_DIR=/data DAGSTER_HOME=/data/dagster_home DBT_PROFILES_DIR=/app/dbt_project \
     DBT_LOG_PATH=/data/dbt/logs RUNTIME__DLTHUB_TELEMETRY=false DO_NOT_TRACK=1
 USER tributary
-# SIGINT: Python turns it into KeyboardInterrupt even as PID 1, where SIGTERM, with no handler
-# installed (dagster's webserver, daemon and code server), is ignored until the kill after 10 s.
-STOPSIGNAL SIGINT
 VOLUME ["/data", "/lake"]
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["api"]
