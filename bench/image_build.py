@@ -9,7 +9,7 @@ cached base). Measures, on a copy of the checked-in sources in a temp dir:
 3. the baseline's counterpart: a rebuild after a source change (one file edited), with the layer
    cache: what each commit pays. The ratio is 3 / 2.
 
-Needs podman, runc and mmdebstrap (`make ci-deps`). Removes the image it tagged at the end.
+Needs podman, runc and mmdebstrap (`make ci-deps`). Removes the images it built at the end.
 """
 
 from __future__ import annotations
@@ -58,13 +58,19 @@ def main() -> None:
         figures["base"] = _timed(local_base + ([str(cache)] if args.cold_base else []), env, REPO)
         build = ["podman", "build", "--runtime", "runc", "--network", "host", "--quiet"]
         build += ["--build-arg", f"BASE_IMAGE={BASE}", "-t", TAG, "."]
+        full = None
         try:
             figures["full build"] = _timed([*build[:2], "--no-cache", *build[2:]], env, context)
+            full = subprocess.check_output(
+                ["podman", "image", "inspect", "--format", "{{.Id}}", TAG], env=env, text=True
+            ).strip()
             with (context / "README.md").open("a", encoding="utf-8") as readme:
                 readme.write("\n<!-- a source change -->\n")
             figures["rebuild after a source change"] = _timed(build, env, context)
         finally:
-            subprocess.run(["podman", "rmi", "--force", TAG], env=env, capture_output=True)
+            # Both images this run made (the full build's was untagged by the rebuild).
+            for image in filter(None, (TAG, full)):
+                subprocess.run(["podman", "rmi", "--force", image], env=env, capture_output=True)
     ratio = figures["rebuild after a source change"] / figures["full build"]
     print(rule("image build (podman, local Debian base)"))
     print(f"load average at start: {info['loadavg']}")

@@ -154,12 +154,13 @@ def test_compose_stack_serves_stores_and_materialises():
     figures = {"base": _run(env, "deploy/local-base.sh")}
     build = ("podman", "build", "--runtime", "runc", "--network", "host", "--quiet")
     base = ("--build-arg", f"BASE_IMAGE={BASE}")
-    previous = _image_id(env, IMAGE)
+    previous = {image: _image_id(env, image) for image in (IMAGE, POSTGRES_IMAGE)}
     figures["image"] = _run(env, *build, *base, "-t", IMAGE, ".")
     _run(env, *build, "-t", POSTGRES_IMAGE, "deploy/postgres")
-    if previous and previous != _image_id(env, IMAGE):
-        # This checkout's image of the last run, untagged by the build (its shared layers stay).
-        subprocess.run(["podman", "rmi", previous], env=env, capture_output=True, timeout=300)
+    for image, old in previous.items():
+        if old and old != _image_id(env, image):
+            # The last run's image, untagged by the build above (layers still used stay).
+            subprocess.run(["podman", "rmi", old], env=env, capture_output=True, timeout=300)
     compose = (str(Path(sys.executable).parent / "podman-compose"), "-p", PROJECT)
     api, dagster = (
         f"http://127.0.0.1:{ports[k]}" for k in ("TRIBUTARY_API_PORT", "TRIBUTARY_DAGSTER_PORT")
