@@ -11,7 +11,7 @@ import pytest
 
 from loaders.events.files import land_files
 from tests.events.helpers import T0, event, write_lines
-from tests.spark_engine import Engines, drop_schemas, engines, spark_session  # noqa: F401
+from tests.spark_engine import Engines, drop_schemas
 
 pytestmark = pytest.mark.slow
 
