@@ -73,14 +73,7 @@ class Engines:
         """``dbt <args>`` on ``engine``; fails the test with dbt's output when dbt fails."""
         target_path = ["--target-path", str(self.duck_dir.parent / f"dbt-target-{engine}")]
         if engine == "duckdb":
-            done = subprocess.run(
-                [str(Path(sys.executable).parent / "dbt"), *args, *target_path],
-                cwd=DBT_DIR,
-                env={**os.environ, **self.env(engine)},
-                capture_output=True,
-                text=True,
-            )
-            assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
+            dbt_subprocess(self.env(engine), *args, *target_path)
             return
         from dbt.cli.main import dbtRunner
 
@@ -124,6 +117,31 @@ class Engines:
             f"{relation} differs: duckdb-only {sorted(set(duck) - set(spark))[:5]}, spark-only {sorted(set(spark) - set(duck))[:5]}"
         )
         return len(duck)
+
+
+def dbt_subprocess(env: dict[str, str], *args: str) -> None:
+    """``dbt <args>`` in its own process with ``env`` added (a Spark target there starts its
+    own driver JVM); fails the test with dbt's output when dbt fails."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args],
+        cwd=DBT_DIR,
+        env={**os.environ, "DBT_PROFILES_DIR": str(DBT_DIR), **env},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
+
+
+def spark_table_rows(data_dir: Path, schema: str, table: str, columns: list[str]) -> list[tuple]:
+    """A table the Spark target wrote, read from its Parquet files by DuckDB (as a serving
+    publisher reads it: partition folders are hive columns)."""
+    import duckdb
+
+    files = data_dir / "spark" / "warehouse" / f"{schema}.db" / table / "**" / "*.parquet"
+    found = duckdb.sql(
+        f"select {', '.join(columns)} from read_parquet('{files}', hive_partitioning = true)"
+    ).fetchall()
+    return normalise(found)
 
 
 def _value(v):
