@@ -13,7 +13,8 @@ from loaders.events.files import land_files
 from tests.events.helpers import T0, event, write_lines
 from tests.spark_engine import Engines, drop_schemas
 
-pytestmark = pytest.mark.slow
+# A JVM start and dbt builds: minutes on a loaded 2-core machine (the suite default is 600 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 HOUR, DAY = 3_600_000, 86_400_000
 MARTS = {

@@ -18,7 +18,8 @@ from tests.conftest import IN_CI, REPO, free_port
 from tests.events.helpers import T0, event, write_lines
 from tests.spark_engine import dbt_subprocess, normalise, spark_table_rows
 
-pytestmark = pytest.mark.slow
+# A JVM start and dbt builds: minutes on a loaded 2-core machine (the suite default is 600 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 MARTS = {
     "events_daily_type_counts": ["event_date", "event_type", "events", "distinct_users"],
