@@ -16,6 +16,7 @@ part of the figure). Peak memory is the largest summed RSS of the child's proces
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -33,10 +34,8 @@ from bench.common import DBT_PROJECT_DIR, REPO, VENV_BIN, machine_info, rule, wr
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
