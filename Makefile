@@ -85,6 +85,7 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.commerce_ctr
 	$(PY) -m bench.events_ingest
 	$(PY) -m bench.players_scale
+	$(PY) -m bench.engines
 
 adreports-provider: install ## run the simulated ad-report API alone (ADREPORTS_SIM_PORT, :8790)
 	$(PY) -m simulation.adreports
