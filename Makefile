@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test test-fast lint bench dagster-home clean adreports-provider commerce-db kpis settings-table spark-cluster spark-cluster-stop
+.PHONY: help install manifest sample materialize docs demo serve test test-fast lint bench dagster-home clean adreports-provider commerce-db kpis settings-table spark-cluster spark-cluster-stop ci-deps
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ demo: install sample manifest dagster-home ## everything: sample data, Dagster U
 
 serve: install manifest dagster-home ## start Dagster (:3000), the API (:8000) and dbt docs (:8080) on existing data (ports: README)
 	scripts/serve.sh
+
+ci-deps: ## CI (root): install podman, runc, mmdebstrap with apt where missing, podman's settings (deploy/ci-deps.sh)
+	deploy/ci-deps.sh
 
 test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
 	$(PY) -m pytest
