@@ -87,6 +87,8 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.location_ingest
 	$(PY) -m bench.commerce_ctr
 	$(PY) -m bench.events_ingest
+	$(PY) -m bench.events_history
+	$(PY) -m bench.events_stats
 	$(PY) -m bench.players_scale
 	$(PY) -m bench.engines
 

@@ -57,7 +57,7 @@
 {%- endmacro %}
 
 {% macro duckdb__events_lake_source(table) -%}
-    {%- set patterns = {'events': 'events/*/*/*/*.parquet', 'quarantine': 'quarantine/*.parquet'} -%}
+    {%- set patterns = {'events': 'events/*/*/*/*.parquet', 'quarantine': 'quarantine/*.parquet', 'batches': '_batches/*.json'} -%}
     {%- if events_lake_has_files(patterns[table]) -%}
         select * from {{ source('events_lake', table) }}
     {%- elif table == 'events' -%}
@@ -67,6 +67,9 @@
             null::varchar as meta, null::varchar as batch_id, null::varchar as source,
             null::bigint as position, null::varchar as event_type, null::varchar as date,
             null::varchar as hour
+        where false
+    {%- elif table == 'batches' -%}
+        select null::varchar as batch_id, null::varchar as committed_at, null::varchar[][] as partitions
         where false
     {%- else -%}
         select
