@@ -9,6 +9,9 @@ from functools import cache
 import duckdb
 
 from tributary.serving import SnapshotReader
+from tributary.serving_sqlite import SqliteSnapshotReader
+
+SQLITE_DOMAINS = {"events"}  # published as SQLite (tributary/serving_sqlite.py)
 
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
@@ -16,8 +19,9 @@ IDENTIFIER = r"^[^\x00-\x1f\x7f]+$"  # no control characters
 
 
 @cache
-def reader(domain: str) -> SnapshotReader:
-    return SnapshotReader(domain)
+def reader(domain: str) -> SnapshotReader | SqliteSnapshotReader:
+    """The process's reader of ``domain``'s snapshot (both kinds answer ``info()``)."""
+    return SqliteSnapshotReader(domain) if domain in SQLITE_DOMAINS else SnapshotReader(domain)
 
 
 def snapshot(domain: str) -> Callable[[], AsyncIterator[duckdb.DuckDBPyConnection]]:

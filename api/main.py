@@ -16,10 +16,10 @@ from pydantic import BaseModel, Field
 
 from api import errors, observability
 from api.deps import reader
-from api.routers import adreports, commerce, gaming, location, players
+from api.routers import adreports, commerce, events, gaming, location, players
 from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
-DOMAINS = ["gaming", "players", "commerce", "adreports"]
+DOMAINS = ["gaming", "players", "commerce", "adreports", "events"]
 
 
 @asynccontextmanager
@@ -47,6 +47,8 @@ app.include_router(adreports.router)
 app.include_router(location.router)
 app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
+app.include_router(events.router)
+app.add_middleware(events.StatsPath)
 app.add_middleware(observability.Observability)  # outermost: sees the PUT fast path too
 observability.REGISTRY.register(observability.SnapshotVersions(DOMAINS))
 

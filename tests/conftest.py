@@ -203,6 +203,9 @@ def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> Non
         except httpx.TransportError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                proc.kill()  # reading stderr of a live process would block forever
+                proc.wait()
             raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
         time.sleep(0.1)
 
@@ -215,8 +218,9 @@ def built_data_dir(data_dir: Path, built_warehouse_template: Path) -> Path:
 
 
 @contextmanager
-def running_api(data_dir: Path) -> Iterator[str]:
-    """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL."""
+def running_api(data_dir: Path, timeout: float = 30) -> Iterator[str]:
+    """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL once
+    ``/health`` answers (within ``timeout`` seconds)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -236,7 +240,7 @@ def running_api(data_dir: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, proc, timeout=30)
+        wait_until_healthy(base, proc, timeout=timeout)
         yield base
     finally:
         proc.terminate()
@@ -251,3 +255,7 @@ def api_server(data_dir: Path) -> Iterator[str]:
     """The real API over this test's data dir."""
     with running_api(data_dir) as base:
         yield base
+
+
+# The Spark engine's fixtures (one SparkSession per test session, dbt on both targets).
+from tests.spark_engine import engines, spark_session  # noqa: E402, F401

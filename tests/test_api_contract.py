@@ -40,7 +40,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(http):
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     error = {"$ref": "#/components/schemas/ErrorBody"}
     operations = [(m, p, op) for p, ops in schema["paths"].items() for m, op in ops.items()]
-    assert len(operations) == 10
+    assert len(operations) == 12
     for method, path, op in operations:
         for status in ("400", "404", "405", "422", "503"):
             content = op["responses"][status]["content"]
@@ -70,6 +70,8 @@ def test_parameters_carry_their_formats_patterns_enums_and_bounds(http):
         ("/gaming/revenue/{user}", "user"),
         ("/api/user-stats", "user_id"),
         ("/location/{user_id}/minutes", "user_id"),
+        ("/events/users/{user_id}/stats", "user_id"),
+        ("/events/users/{user_id}/events", "user_id"),
     ]:
         pattern = param(path, name)["pattern"]
         assert re.fullmatch(pattern, "Zoë 1") and not re.fullmatch(pattern, "a\x00b"), path
@@ -77,6 +79,14 @@ def test_parameters_carry_their_formats_patterns_enums_and_bounds(http):
     assert param("/gaming/users/{user}/events", "limit") | {"minimum": 1} == param(
         "/gaming/users/{user}/events", "limit"
     )
+    history, stats = "/events/users/{user_id}/events", "/events/users/{user_id}/stats"
+    assert param(stats, "days") | {"minimum": 1, "maximum": 90} == param(stats, "days")
+    assert param(history, "limit") | {"minimum": 1, "maximum": 1000} == param(history, "limit")
+    for name in ("start", "end"):
+        assert param(history, name)["format"] == "date-time"
+    assert re.fullmatch(param(history, "type")["items"]["pattern"], "product_sold")
+    assert not re.fullmatch(param(history, "type")["items"]["pattern"], "../x")
+    assert not re.fullmatch(param(history, "user_id")["pattern"], "a/b")
 
 
 def test_a_control_character_in_an_id_is_refused_naming_it(http, monkeypatch):

@@ -82,7 +82,7 @@ def publish(
     """
     folder = domain_dir(domain)
     folder.mkdir(parents=True, exist_ok=True)
-    version = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
+    version = new_version()
     target = folder / f"{version}.duckdb"
     alias = f"snap_{uuid.uuid4().hex[:8]}"
     warehouse.execute(f"ATTACH '{target}' AS {alias}")
@@ -115,6 +115,19 @@ def publish(
         target.unlink(missing_ok=True)
         target.with_name(target.name + ".wal").unlink(missing_ok=True)
         raise
+    make_current(target)
+    return target
+
+
+def new_version() -> str:
+    """A fresh version name: sortable by time, unique."""
+    return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
+
+
+def make_current(target: Path) -> None:
+    """Sync the finished snapshot file ``target`` and point its folder's ``CURRENT`` at it
+    atomically, then delete versions older than the grace period."""
+    folder = target.parent
     _fsync(target)
     pointer_tmp = folder / f".CURRENT.{uuid.uuid4().hex}"
     pointer_tmp.write_text(target.name + "\n")
@@ -122,12 +135,11 @@ def publish(
     os.replace(pointer_tmp, folder / "CURRENT")
     _fsync(folder)
     _remove_old_versions(folder, keep=target.name)
-    return target
 
 
 def _remove_old_versions(folder: Path, keep: str) -> None:
     cutoff = time.time() - KEEP_OLD_VERSIONS_SECONDS
-    for old in folder.glob("*.duckdb*"):
+    for old in [*folder.glob("*.duckdb*"), *folder.glob("*.sqlite*")]:
         if old.name.startswith(keep):
             continue
         try:

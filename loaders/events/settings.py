@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from tributary.settings import Settings, UnderDataDir
@@ -30,3 +32,11 @@ class EventsSettings(Settings, env_prefix="EVENTS_"):
     """DuckDB memory limit of the loader (spills beyond)"""
     stream_tick_seconds: float = 20
     """how long each stream-sensor tick consumes"""
+    by_user_buckets: int = Field(64, ge=1, le=4096)
+    """buckets of the user-ordered layout (by_user/; fixed when the layout is first written)"""
+    by_user_row_group_rows: int = Field(2048, ge=1024)
+    """rows per Parquet row group in by_user/ (smaller: fewer bytes read per user, larger footers)"""
+    by_user_compact_min_files: int = 8
+    """a by_user bucket with more files than this is merged into one"""
+    stats_today: date | None = None
+    """pins the UTC day the stats endpoint calls today (tests, replays); unset: the clock"""

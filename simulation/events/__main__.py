@@ -16,6 +16,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--hours", type=int, default=6)
     parser.add_argument("--users", type=int, default=2_000)
+    parser.add_argument("--products", type=int, default=None, help="default: 5 per user")
     parser.add_argument("--defect-rate", type=float, default=0.01)
     parser.add_argument("--duplicate-rate", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=42)
@@ -30,6 +31,7 @@ def main() -> None:
         users=args.users,
         defect_rate=args.defect_rate,
         duplicate_rate=args.duplicate_rate,
+        products=args.products,
     )
     print(
         f"events: {g.files} files, {g.lines} lines ({g.defective} defective, "

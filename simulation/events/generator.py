@@ -9,7 +9,15 @@
 - ``defect_rate`` of the lines are broken in one of seven ways (not JSON, empty, missing
   id, non-UUID id, unsafe type, created_at a string, created_at out of range);
 - ``duplicate_rate`` of the events are delivered again a few thousand lines later (often in
-  the next file), byte-identical, as an at-least-once producer would.
+  the next file), byte-identical, as an at-least-once producer would;
+- users are skewed (user ``k`` of ``users`` is drawn with density ~ 1/sqrt(k): the top 1 % of
+  users produce ~10 % of the events, most users a handful);
+- about a third of the events are the marketplace interactions the serving cases read
+  (``INTERACTIONS``), with string attributes only: ``product_impression`` (``user_id``,
+  ``product_id``), ``product_liked`` and ``conversation_started`` (``user_id``, ``product_id``,
+  ``owner_id``: the product's owner), ``product_sold`` (``user_id``: the seller, i.e. the owner,
+  ``product_id``, ``buyer_id``). Products (``products``, default 5 per user) are skewed harder
+  (density ~ k^-0.75: a few hot products take most impressions) and each has one fixed owner.
 
 Everything is a pure function of (seed, line index): the same arguments give the same bytes.
 """
@@ -38,6 +46,15 @@ FIELDS = [
     "is_first", "seller_id", "amount_cents", "results", "lang",
 ]  # fmt: skip
 DUPLICATE_OFFSET = 3_000  # lines between an event and its redelivery
+# Interaction types and their share of all events, in 1/10,000 (the rest: the 300 TYPES).
+INTERACTIONS = {
+    "product_impression": 2_400,
+    "product_liked": 600,
+    "conversation_started": 250,
+    "product_sold": 50,
+}
+USER_SKEW = 2.0  # user index = floor(users * u^USER_SKEW)
+PRODUCT_SKEW = 4.0  # product index = floor(products * u^PRODUCT_SKEW)
 
 
 @dataclass
@@ -59,7 +76,7 @@ def _uuid(expr: str) -> str:
 
 
 def _rows_sql(lo: int, hi: int, n: int, seed: int, start_ms: int, span_ms: int, users: int,
-              defect_rate: float, duplicate_rate: float) -> str:  # fmt: skip
+              defect_rate: float, duplicate_rate: float, products: int) -> str:  # fmt: skip
     types = "[" + ", ".join(f"'{t}'" for t in TYPES) + "]"
     fields = "[" + ", ".join(f"'{f}'" for f in FIELDS) + "]"
 
@@ -84,6 +101,18 @@ def _rows_sql(lo: int, hi: int, n: int, seed: int, start_ms: int, span_ms: int, 
         key = f"{fields}[1 + (rank * {3 + 2 * slot} + {slot * 7}) % {len(FIELDS)}]"
         return f"{key}, " + value(key, f"(hash(i, {seed}, {slot}) % 4294967296)::BIGINT")
 
+    def user(k: int | str) -> str:
+        return _uuid(f"'{seed}-user-' || ({k})")
+
+    def skewed(name: str, count: int, power: float, key: str = "i") -> str:
+        u = f"((hash({key}, {seed}, '{name}') % 1000000) / 1000000.0)"
+        return f"least({count - 1}, floor(pow({u}, {power}) * {count}))::BIGINT"
+
+    cuts, acc = [], 0
+    for t, share in INTERACTIONS.items():
+        acc += share
+        cuts.append(f"WHEN hash(i, {seed}, 'x') % 10000 < {acc} THEN '{t}'")
+    interaction = "CASE " + " ".join(cuts) + " END"
     defect_per_10k = int(defect_rate * 10_000)
     dup_per_10k = int(duplicate_rate * 10_000)
     return f"""
@@ -95,19 +124,30 @@ def _rows_sql(lo: int, hi: int, n: int, seed: int, start_ms: int, span_ms: int, 
         FROM range({lo}, {hi}) AS r(i)
     ),
     typed AS (
-        SELECT *, least({len(TYPES) - 1}, floor(pow(u, 3.0) * {len(TYPES)}))::INTEGER AS rank
+        SELECT *, least({len(TYPES) - 1}, floor(pow(u, 3.0) * {len(TYPES)}))::INTEGER AS rank,
+            {interaction} AS interaction,
+            {skewed("product", products, PRODUCT_SKEW)} AS product
         FROM base
     ),
     ev AS (
-        SELECT i, d, dk, rank, {types}[rank + 1] AS type,
+        SELECT i, d, dk, rank, coalesce(interaction, {types}[rank + 1]) AS type,
             {_uuid(f"'{seed}-ev-' || i")} AS id,
             {start_ms} + (i * {span_ms} // {n}) + (hash(i, {seed}, 't') % 600000)::BIGINT - 300000 AS created_at,
-            {_uuid(f"'{seed}-user-' || (hash(i, {seed}, 'user') % {users})")} AS user_id
+            {user(skewed("user", users, USER_SKEW))} AS user_id,
+            {_uuid(f"'{seed}-product-' || product")} AS product_id,
+            {user(skewed("owner", users, USER_SKEW, "product"))} AS owner_id
         FROM typed
     ),
     docs AS (
         SELECT i, d, dk, type, id, created_at,
-            CASE WHEN rank % 10 <> 9
+            CASE
+                WHEN type = 'product_impression'
+                    THEN json_object('user_id', user_id, 'product_id', product_id)
+                WHEN type IN ('product_liked', 'conversation_started')
+                    THEN json_object('user_id', user_id, 'product_id', product_id, 'owner_id', owner_id)
+                WHEN type = 'product_sold'
+                    THEN json_object('user_id', owner_id, 'product_id', product_id, 'buyer_id', user_id)
+                WHEN rank % 10 <> 9
                 THEN json_merge_patch(json_object('user_id', user_id), json_object({kv(0)}, {kv(1)}, {kv(2)}, {kv(3)}))
                 ELSE json_object({kv(0)}, {kv(1)}, {kv(2)}, {kv(3)})
             END AS attributes,
@@ -144,8 +184,10 @@ def write_events(
     defect_rate: float = 0.01,
     duplicate_rate: float = 0.02,
     prefix: str = "events",
+    products: int | None = None,
 ) -> Generated:
-    """Write ``files`` JSON-lines files holding ``events`` generated lines plus redeliveries."""
+    """Write ``files`` JSON-lines files holding ``events`` generated lines plus redeliveries
+    (``products`` defaults to 5 per user)."""
     out.mkdir(parents=True, exist_ok=True)
     con = duck.connect()
     start_ms = int(start.timestamp() * 1000)
@@ -157,7 +199,8 @@ def write_events(
             lo, hi = f * per_file, min(events, (f + 1) * per_file)
             if lo >= hi:
                 break
-            args = (events, seed, start_ms, span_ms, users, defect_rate, duplicate_rate)
+            args = (events, seed, start_ms, span_ms, users, defect_rate, duplicate_rate,
+                    products or 5 * users)  # fmt: skip
             fresh = _rows_sql(lo, hi, *args)
             again = _rows_sql(max(0, lo - DUPLICATE_OFFSET), max(0, hi - DUPLICATE_OFFSET), *args)
             con.execute(

@@ -239,12 +239,18 @@ async def replay_async(
     api_key: str | None = None,
     keep_bodies: bool = False,
     duration: float | None = None,
+    raw_requests: Sequence[bytes] | None = None,
 ) -> ReplayResult:
-    """Send every body once (or loop over them for ``duration`` seconds)."""
+    """Send every body once (or loop over them for ``duration`` seconds). ``raw_requests``
+    (whole HTTP/1.1 requests, any method and path) replaces the ``PUT /location`` bodies."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = (parts.path.rstrip("/") or "") + "/location"
-    requests = [_request(f"{host}:{port}", path, b, api_key) for b in bodies]
+    requests = (
+        list(raw_requests)
+        if raw_requests is not None
+        else [_request(f"{host}:{port}", path, b, api_key) for b in bodies]
+    )
     loop = asyncio.get_running_loop()
     run = _Run(requests, rate, duration, keep_bodies)
     run.finished = loop.create_future()

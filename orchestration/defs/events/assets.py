@@ -9,13 +9,15 @@
   re-read and whatever event of that hour is missing from the lake is landed (exactly once:
   what is there counts as duplicates), then the hour's partitions are compacted. Any hour can
   be (re)materialised from the UI, alone or as a range;
+- ``events_lake/by_user``: the user-ordered second layout (``loaders/events/by_user.py``),
+  brought up to date with every committed batch after each landing (and compacted);
 - the dbt models of the ``events`` tag (``orchestration/defs/dbt.py``), which read the lake
   as external sources.
 """
 
 import dagster as dg
 
-from loaders.events import files
+from loaders.events import by_user, files
 from loaders.events.lake import Lake
 from loaders.events.reconcile import reconcile
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
@@ -25,6 +27,7 @@ GROUP = "events"
 LAKE_EVENTS = dg.AssetKey(["events_lake", "events"])
 LAKE_QUARANTINE = dg.AssetKey(["events_lake", "quarantine"])
 LAKE_HOURS = dg.AssetKey(["events_lake", "hours"])
+LAKE_BY_USER = dg.AssetKey(["events_lake", "by_user"])
 HOURLY = dg.HourlyPartitionsDefinition(start_date="2024-01-01-00:00", timezone="UTC")
 RECONCILE_CHECK = "batches_reconcile"
 
@@ -123,3 +126,21 @@ def events_lake_hours(context: dg.AssetExecutionContext):
         }
     )
     yield check_batches([b.batch_id for b in results], LAKE_HOURS)
+
+
+@dg.asset(
+    key=LAKE_BY_USER,
+    group_name=GROUP,
+    deps=[LAKE_EVENTS],
+    kinds={"parquet"},
+    op_tags=WAREHOUSE_WRITER_TAGS,
+    description="The lake's events by user (EVENTS_LAKE_URL/by_user/bucket=/…, sorted by user "
+    "and time): every committed batch applied once, buckets compacted; what "
+    "GET /events/users/{user_id}/events reads.",
+)
+def events_lake_by_user(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Apply the lake's batches not yet in the user layout (after a landing or a backfill)."""
+    pin_data_dir()
+    done = by_user.maintain()
+    context.log.info("user layout: %s", done)
+    return dg.MaterializeResult(metadata=dict(vars(done)))
