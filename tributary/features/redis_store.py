@@ -1,0 +1,244 @@
+"""The Redis online store (``FEATURES_REDIS_URL``): the same model as the SQLite store, laid
+out the way Feast's Redis online store lays out an entity — one hash per entity key holding
+its features — with the window totals as the served features and the minute buckets beside:
+
+- ``<prefix>t:<product>`` hash ``i1h i1d i7d l1h … c7d``: the totals at the sweep minute;
+- ``<prefix>b:<product>`` hash ``<minute>:<metric>``: the minute buckets (metric 0, 1, 2);
+- ``<prefix>m:<minute>`` set of products with a bucket that minute, ``<prefix>minutes`` the
+  sorted set of those minutes (the sweep's index);
+- ``<prefix>s:<minute>`` set of the event ids counted for that minute (de-duplication);
+- ``<prefix>a:<product>`` hash ``<created_at>:<id>`` → metric, ``<prefix>ahead`` sorted set by
+  ``created_at``: events stamped ahead of the consumer's clock;
+- ``<prefix>meta`` hash: ``sweep`` (minute), ``owner`` (the consumer) and ``seq`` (its last
+  applied stream sequence).
+
+The consumer is the only writer: it reads directly and queues every write of a batch or a
+sweep in one ``MULTI/EXEC`` (atomic: a reader, or a crash, sees all of it or none). Readers use
+one ``MULTI/EXEC`` read, retried if the sweep minute moved meanwhile. Durability is Redis's:
+with ``appendonly yes`` and ``appendfsync always`` the ``EXEC`` returns after the fsync; with
+less, an acknowledged update survives a consumer crash but not a Redis crash (docs).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import orjson
+import redis
+
+from tributary.features.store import FeatureStore, Plan, Snapshot, StoreOwned, corrections
+from tributary.features.windows import RETENTION, WINDOWS, FeatureEvent
+
+TOTAL_FIELDS = [f"{m}{w}" for m in "ilc" for w in WINDOWS]
+_LONG_RANGE = 48  # minutes: beyond, a reader fetches the product's whole bucket hash
+
+
+def _int(value: bytes | None) -> int:
+    return 0 if value is None else int(value)
+
+
+class RedisStore(FeatureStore):
+    backend = "redis"
+
+    def __init__(self, url: str, prefix: str = "tributary:features:") -> None:
+        self.r = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.pipe: redis.client.Pipeline | None = None
+
+    def close(self) -> None:
+        self.r.close()
+
+    def key(self, kind: str, name: str | int = "") -> str:
+        return f"{self.prefix}{kind}{name}"
+
+    def _begin(self) -> None:
+        self.pipe = self.r.pipeline(transaction=True)
+
+    def _commit(self) -> None:
+        assert self.pipe is not None
+        self.pipe.execute()
+        self.pipe = None
+
+    def _rollback(self) -> None:
+        if self.pipe is not None:
+            self.pipe.reset()
+            self.pipe = None
+
+    def _claim(self, consumer: str) -> int:
+        owner, seq = self.r.hmget(self.key("meta"), "owner", "seq")
+        if owner is not None and owner.decode() != consumer:
+            raise StoreOwned(f"the feature store is maintained by consumer {owner.decode()!r}")
+        return _int(seq)
+
+    def _sweep_minute(self) -> int | None:
+        value = self.r.hget(self.key("meta"), "sweep")
+        return None if value is None else int(value)
+
+    def _seen(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        by_minute: dict[int, list[str]] = defaultdict(list)
+        for minute, id_ in keys:
+            by_minute[minute].append(id_)
+        pipe = self.r.pipeline(transaction=False)
+        for minute, ids in by_minute.items():
+            pipe.smismember(self.key("s:", minute), ids)
+        found = set()
+        for (minute, ids), flags in zip(by_minute.items(), pipe.execute(), strict=True):
+            found.update((minute, i) for i, flag in zip(ids, flags, strict=True) if flag)
+        return found
+
+    def _minutes(self, lo: int, hi: int) -> list[int]:
+        return [int(m) for m in self.r.zrangebyscore(self.key("minutes"), f"({lo}", hi)]
+
+    def _range_sums(self, lo: int, hi: int) -> dict[str, list[int]]:
+        minutes = self._minutes(lo, hi)
+        pipe = self.r.pipeline(transaction=False)
+        for m in minutes:
+            pipe.smembers(self.key("m:", m))
+        cells = [(m, p.decode()) for m, members in zip(minutes, pipe.execute()) for p in members]
+        for m, p in cells:
+            pipe.hmget(self.key("b:", p), f"{m}:0", f"{m}:1", f"{m}:2")
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for (_, p), values in zip(cells, pipe.execute(), strict=True):
+            total = sums[p]
+            for k, v in enumerate(values):
+                total[k] += _int(v)
+        return sums
+
+    def _take_ahead(self, before: int) -> list[FeatureEvent]:
+        members = self.r.zrangebyscore(self.key("ahead"), "-inf", f"({before}", withscores=True)
+        assert self.pipe is not None
+        events = []
+        for member, score in members:
+            product, id_, metric = orjson.loads(member)
+            created = int(score)
+            events.append(FeatureEvent(id_, product, metric, created))
+            self.pipe.zrem(self.key("ahead"), member)
+            self.pipe.hdel(self.key("a:", product), f"{created}:{id_}")
+        return events
+
+    def _write(self, plan: Plan, consumer: str | None, sequence: int | None) -> None:
+        pipe = self.pipe
+        assert pipe is not None
+        seen: dict[int, list[str]] = defaultdict(list)
+        for minute, id_ in plan.seen:
+            seen[minute].append(id_)
+        for minute, ids in seen.items():
+            pipe.sadd(self.key("s:", minute), *ids)
+        by_minute: dict[int, list[str]] = defaultdict(list)
+        for (product, minute), counts in plan.buckets.items():
+            for k, n in enumerate(counts):
+                if n:
+                    pipe.hincrby(self.key("b:", product), f"{minute}:{k}", n)
+            by_minute[minute].append(product)
+        for minute, products in by_minute.items():
+            pipe.sadd(self.key("m:", minute), *products)
+        if by_minute:
+            pipe.zadd(self.key("minutes"), {str(m): m for m in by_minute})
+        totals = [(p, c) for p, c in plan.totals.items() if any(map(any, c))]
+        if consumer is None and totals:  # a sweep: totals of products idle for a week go
+            read = self.r.pipeline(transaction=False)
+            for p, _ in totals:
+                read.hmget(self.key("t:", p), "i7d", "l7d", "c7d")
+            current = read.execute()
+        else:
+            current = [None] * len(totals)
+        for (product, counts), week in zip(totals, current, strict=True):
+            key = self.key("t:", product)
+            for k, row in enumerate(counts):
+                for w, n in enumerate(row):
+                    if n:
+                        pipe.hincrby(key, TOTAL_FIELDS[k * 3 + w], n)
+            if week is not None and all(_int(v) + c[2] == 0 for v, c in zip(week, counts)):
+                pipe.delete(key)
+        for ev in plan.ahead:
+            pipe.hset(self.key("a:", ev.product_id), f"{ev.created_at}:{ev.id}", ev.metric)
+            member = orjson.dumps([ev.product_id, ev.id, ev.metric])
+            pipe.zadd(self.key("ahead"), {member: ev.created_at})
+        if sequence is not None:
+            pipe.hset(self.key("meta"), mapping={"owner": consumer, "seq": sequence})
+
+    def _expire_and_set_sweep(self, old_sweep: int, sweep: int) -> None:
+        pipe = self.pipe
+        assert pipe is not None
+        edge = sweep - RETENTION
+        minutes = [int(m) for m in self.r.zrangebyscore(self.key("minutes"), "-inf", edge)]
+        read = self.r.pipeline(transaction=False)
+        for m in minutes:
+            read.smembers(self.key("m:", m))
+        for m, products in zip(minutes, read.execute(), strict=True):
+            for p in products:
+                pipe.hdel(self.key("b:", p.decode()), f"{m}:0", f"{m}:1", f"{m}:2")
+            pipe.delete(self.key("m:", m), self.key("s:", m))
+        if minutes:
+            pipe.zremrangebyscore(self.key("minutes"), "-inf", edge)
+        pipe.hset(self.key("meta"), "sweep", sweep)
+
+    def _snapshot(self, product_ids: Sequence[str], minute: int) -> Snapshot:
+        ids = list(dict.fromkeys(product_ids))
+        sweep_key = self.key("meta")
+        expected = self.r.hget(sweep_key, "sweep")
+        while True:
+            sweep = None if expected is None else int(expected)
+            fixes = corrections(sweep, minute) if sweep is not None else []
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hget(sweep_key, "sweep")
+            for p in ids:
+                pipe.hmget(self.key("t:", p), TOTAL_FIELDS)
+            for p in ids:
+                pipe.hgetall(self.key("a:", p))
+            for lo, hi, _, _ in fixes:
+                for p in ids:
+                    if hi - lo > _LONG_RANGE:
+                        pipe.hgetall(self.key("b:", p))
+                    else:
+                        fields = [f"{m}:{k}" for m in range(lo + 1, hi + 1) for k in range(3)]
+                        pipe.hmget(self.key("b:", p), fields)
+            replies = pipe.execute()
+            if replies[0] == expected:
+                break
+            expected = replies[0]
+        n = len(ids)
+        totals = {}
+        for p, values in zip(ids, replies[1 : 1 + n], strict=True):
+            if any(v is not None for v in values):
+                nums = [_int(v) for v in values]
+                totals[p] = [nums[0:3], nums[3:6], nums[6:9]]
+        ahead = {}
+        for p, entries in zip(ids, replies[1 + n : 1 + 2 * n], strict=True):
+            if entries:
+                ahead[p] = [(int(f.split(b":", 1)[0]), int(v)) for f, v in entries.items()]
+        ranges = []
+        for i, (lo, hi, _, _) in enumerate(fixes):
+            sums = {}
+            chunk = replies[1 + (2 + i) * n : 1 + (3 + i) * n]
+            for p, values in zip(ids, chunk, strict=True):
+                acc = [0, 0, 0]
+                if isinstance(values, dict):
+                    for f, v in values.items():
+                        m, k = f.split(b":")
+                        if lo < int(m) <= hi:
+                            acc[int(k)] += int(v)
+                else:
+                    for j, v in enumerate(values):
+                        acc[j % 3] += _int(v)
+                sums[p] = acc
+            ranges.append(sums)
+        return Snapshot(sweep, totals, ranges, ahead)
+
+    def drop(self) -> int:
+        """Delete every key under the prefix (tests, benches); returns how many."""
+        deleted = 0
+        for batch in self._scan_batches():
+            deleted += self.r.delete(*batch)
+        return deleted
+
+    def _scan_batches(self):
+        batch = []
+        for key in self.r.scan_iter(match=f"{self.prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) == 500:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
