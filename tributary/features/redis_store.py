@@ -9,8 +9,9 @@ its features — with the window totals as the served features and the minute bu
 - ``<prefix>s:<minute>`` set of the event ids counted for that minute (de-duplication);
 - ``<prefix>a:<product>`` hash ``<created_at>:<id>`` → metric, ``<prefix>ahead`` sorted set by
   ``created_at``: events stamped ahead of the consumer's clock;
-- ``<prefix>meta`` hash: ``sweep`` (minute), ``owner`` (the consumer) and ``seq`` (its last
-  applied stream sequence).
+- ``<prefix>meta`` hash: ``sweep`` (minute), ``owner`` (the consumer), ``floor`` and ``seq``
+  (its pruned ack floor and highest applied stream sequence); ``<prefix>applied`` the sorted
+  set of its applied sequences above the floor.
 
 The consumer is the only writer: it reads directly and queues every write of a batch or a
 sweep in one ``MULTI/EXEC`` (atomic: a reader, or a crash, sees all of it or none). Readers use
@@ -31,6 +32,10 @@ from tributary.features.store import FeatureStore, Plan, Snapshot, StoreOwned, c
 from tributary.features.windows import RETENTION, WINDOWS, FeatureEvent
 
 TOTAL_FIELDS = [f"{m}{w}" for m in "ilc" for w in WINDOWS]
+_MAX_SCRIPT = (
+    "local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') "
+    "if tonumber(ARGV[2]) > v then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 0"
+)
 _LONG_RANGE = 48  # minutes: beyond, a reader fetches the product's whole bucket hash
 
 
@@ -65,11 +70,20 @@ class RedisStore(FeatureStore):
             self.pipe.reset()
             self.pipe = None
 
-    def _claim(self, consumer: str) -> int:
-        owner, seq = self.r.hmget(self.key("meta"), "owner", "seq")
+    def _claim(self, consumer: str) -> tuple[int, int]:
+        owner, floor, seq = self.r.hmget(self.key("meta"), "owner", "floor", "seq")
         if owner is not None and owner.decode() != consumer:
             raise StoreOwned(f"the feature store is maintained by consumer {owner.decode()!r}")
-        return _int(seq)
+        return _int(floor), _int(seq)
+
+    def _applied(self, consumer: str, sequences: Sequence[int]) -> set[int]:
+        scores = self.r.zmscore(self.key("applied"), [str(q) for q in sequences])
+        return {q for q, score in zip(sequences, scores, strict=True) if score is not None}
+
+    def _prune(self, consumer: str, floor: int) -> None:
+        assert self.pipe is not None
+        self.pipe.zremrangebyscore(self.key("applied"), "-inf", floor)
+        self.pipe.hset(self.key("meta"), "floor", floor)
 
     def _sweep_minute(self) -> int | None:
         value = self.r.hget(self.key("meta"), "sweep")
@@ -117,7 +131,7 @@ class RedisStore(FeatureStore):
             self.pipe.hdel(self.key("a:", product), f"{created}:{id_}")
         return events
 
-    def _write(self, plan: Plan, consumer: str | None, sequence: int | None) -> None:
+    def _write(self, plan: Plan, consumer: str | None, sequences: Sequence[int]) -> None:
         pipe = self.pipe
         assert pipe is not None
         seen: dict[int, list[str]] = defaultdict(list)
@@ -155,8 +169,12 @@ class RedisStore(FeatureStore):
             pipe.hset(self.key("a:", ev.product_id), f"{ev.created_at}:{ev.id}", ev.metric)
             member = orjson.dumps([ev.product_id, ev.id, ev.metric])
             pipe.zadd(self.key("ahead"), {member: ev.created_at})
-        if sequence is not None:
-            pipe.hset(self.key("meta"), mapping={"owner": consumer, "seq": sequence})
+        if sequences:
+            pipe.zadd(self.key("applied"), {str(q): q for q in sequences})
+            last = max(sequences)
+            pipe.hset(self.key("meta"), "owner", consumer)  # type: ignore[arg-type]
+            # the highest sequence: max(old, last), atomically inside the transaction
+            pipe.eval(_MAX_SCRIPT, 1, self.key("meta"), "seq", last)
 
     def _expire_and_set_sweep(self, old_sweep: int, sweep: int) -> None:
         pipe = self.pipe

@@ -18,7 +18,10 @@ from tributary.features.windows import RETENTION, FeatureEvent
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS consumers (
-    name TEXT PRIMARY KEY, last_sequence INTEGER NOT NULL
+    name TEXT PRIMARY KEY, floor INTEGER NOT NULL, last_sequence INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied (
+    consumer TEXT NOT NULL, sequence INTEGER NOT NULL, PRIMARY KEY (consumer, sequence)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS buckets (
     product_id TEXT NOT NULL, minute INTEGER NOT NULL,
@@ -79,12 +82,32 @@ class SqliteStore(FeatureStore):
         if self.con.in_transaction:
             self.con.execute("ROLLBACK")
 
-    def _claim(self, consumer: str) -> int:
-        rows = self.con.execute("SELECT name, last_sequence FROM consumers").fetchall()
-        owners = {name: seq for name, seq in rows}
+    def _claim(self, consumer: str) -> tuple[int, int]:
+        rows = self.con.execute("SELECT name, floor, last_sequence FROM consumers").fetchall()
+        owners = {name: (floor, last) for name, floor, last in rows}
         if owners and consumer not in owners:
             raise StoreOwned(f"the feature store is maintained by consumer {sorted(owners)[0]!r}")
-        return owners.get(consumer, 0)
+        return owners.get(consumer, (0, 0))
+
+    def _applied(self, consumer: str, sequences: Sequence[int]) -> set[int]:
+        found: set[int] = set()
+        for start in range(0, len(sequences), 900):
+            chunk = list(sequences[start : start + 900])
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT sequence FROM applied WHERE consumer = ? AND sequence IN ({marks})",
+                    [consumer, *chunk],
+                )
+            )
+        return found
+
+    def _prune(self, consumer: str, floor: int) -> None:
+        self.con.execute(
+            "DELETE FROM applied WHERE consumer = ? AND sequence <= ?", [consumer, floor]
+        )
+        self.con.execute("UPDATE consumers SET floor = ? WHERE name = ?", [floor, consumer])
 
     def _sweep_minute(self) -> int | None:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'sweep'").fetchone()
@@ -118,7 +141,7 @@ class SqliteStore(FeatureStore):
         ).fetchall()
         return [FeatureEvent(*r) for r in rows]
 
-    def _write(self, plan: Plan, consumer: str | None, sequence: int | None) -> None:
+    def _write(self, plan: Plan, consumer: str | None, sequences: Sequence[int]) -> None:
         con = self.con
         if plan.seen:
             con.executemany("INSERT INTO seen VALUES (?, ?)", plan.seen)
@@ -139,11 +162,12 @@ class SqliteStore(FeatureStore):
                 "INSERT INTO ahead VALUES (?, ?, ?, ?)",
                 [(e.created_at, e.id, e.product_id, e.metric) for e in plan.ahead],
             )
-        if sequence is not None:
+        if sequences:
+            con.executemany("INSERT INTO applied VALUES (?, ?)", [(consumer, q) for q in sequences])
             con.execute(
-                "INSERT INTO consumers VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "last_sequence = excluded.last_sequence",
-                [consumer, sequence],
+                "INSERT INTO consumers VALUES (?, 0, ?) ON CONFLICT (name) DO UPDATE SET "
+                "last_sequence = max(last_sequence, excluded.last_sequence)",
+                [consumer, max(sequences)],
             )
 
     def _expire_and_set_sweep(self, old_sweep: int, sweep: int) -> None:

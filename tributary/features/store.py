@@ -17,10 +17,14 @@ to the clock's minute with the same identity, expires buckets and seen ids older
 the clock *after* reading, retrying if the minute changed meanwhile: every bucketed event was
 stamped before its apply, hence before ``as_of`` (right-open at ``as_of`` exactly).
 
-Exactly once: :meth:`FeatureStore.apply` writes a batch of stream messages and the consumer's
-last applied stream sequence in one transaction (SQLite) or one ``MULTI/EXEC`` (Redis); a
-message whose sequence is not above it is a redelivery and is skipped, so acknowledging after
-``apply`` returns means a crash anywhere loses and doubles nothing. A store belongs to one
+Exactly once: :meth:`FeatureStore.apply` writes a batch of stream messages and their stream
+sequences (the consumer's applied set) in one transaction (SQLite) or one ``MULTI/EXEC``
+(Redis); a message whose sequence is in the set is a redelivery and is skipped, so
+acknowledging after ``apply`` returns means a crash anywhere loses and doubles nothing. A set,
+not a high-water mark: after a restart JetStream may deliver new messages before it redelivers
+the unacknowledged ones, so a mark would skip those. The set is pruned below JetStream's ack
+floor (every message at or below it is acknowledged, hence applied, and never comes again):
+:meth:`FeatureStore.prune`. A store belongs to one
 consumer (its durable name): a second one would count every event twice, and is refused.
 Event ids are de-duplicated per minute (``data.id`` repeated with the same ``created_at``
 minute, i.e. a redelivered event) for as long as the minute is kept.
@@ -56,7 +60,7 @@ class StoreOwned(RuntimeError):
 @dataclass
 class ApplyResult:
     messages: int = 0
-    redelivered: int = 0  # at or below the applied sequence: skipped
+    redelivered: int = 0  # sequence already applied: skipped
     ignored: int = 0  # not an event of a feature (other types, malformed)
     duplicates: int = 0  # an id already counted for that minute
     expired: int = 0  # older than the retention: in no window
@@ -145,8 +149,16 @@ class FeatureStore(ABC):
     def _rollback(self) -> None: ...
 
     @abstractmethod
-    def _claim(self, consumer: str) -> int:
-        """Check (and record) that ``consumer`` owns the store; its last applied sequence."""
+    def _claim(self, consumer: str) -> tuple[int, int]:
+        """Check that ``consumer`` owns the store (or none does); its (floor, last sequence)."""
+
+    @abstractmethod
+    def _applied(self, consumer: str, sequences: Sequence[int]) -> set[int]:
+        """Which of ``sequences`` (all above the floor) were applied before."""
+
+    @abstractmethod
+    def _prune(self, consumer: str, floor: int) -> None:
+        """Forget applied sequences ``<= floor`` and remember the floor."""
 
     @abstractmethod
     def _sweep_minute(self) -> int | None: ...
@@ -164,8 +176,8 @@ class FeatureStore(ABC):
         """Remove and return the ahead events stamped before ``before`` (ms)."""
 
     @abstractmethod
-    def _write(self, plan: Plan, consumer: str | None, sequence: int | None) -> None:
-        """Queue the plan's deltas (and the consumer's sequence) in the transaction."""
+    def _write(self, plan: Plan, consumer: str | None, sequences: Sequence[int]) -> None:
+        """Queue the plan's deltas (and the consumer's newly applied sequences)."""
 
     @abstractmethod
     def _expire_and_set_sweep(self, old_sweep: int, sweep: int) -> None:
@@ -180,11 +192,19 @@ class FeatureStore(ABC):
 
     # -- shared logic --------------------------------------------------------------------------
     def applied_sequence(self, consumer: str) -> int:
+        """The highest stream sequence ``consumer`` has applied (0: none)."""
+        return self._claim(consumer)[1]
+
+    def prune(self, consumer: str, ack_floor: int) -> None:
+        """Forget the applied sequences at or below JetStream's ack floor."""
         self._begin()
         try:
-            return self._claim(consumer)
-        finally:
+            if ack_floor > self._claim(consumer)[0]:
+                self._prune(consumer, ack_floor)
+            self._commit()
+        except BaseException:
             self._rollback()
+            raise
 
     def apply(
         self, consumer: str, messages: Sequence[tuple[int, bytes]], now: int | None = None
@@ -195,16 +215,21 @@ class FeatureStore(ABC):
         result = ApplyResult(messages=len(messages))
         self._begin()
         try:
-            last = self._claim(consumer)
+            floor, last = self._claim(consumer)
+            above = [seq for seq, _ in messages if seq > floor]
+            done = self._applied(consumer, above) if above else set()
             sweep = self._sweep_minute()
             if sweep is None:  # a new store: the totals start at the clock's minute
                 sweep = now // MINUTE
                 self._expire_and_set_sweep(sweep, sweep)
             fresh: list[FeatureEvent] = []
+            new_sequences = []
             for seq, raw in messages:
-                if seq <= last:
+                if seq <= floor or seq in done:
                     result.redelivered += 1
                     continue
+                done.add(seq)
+                new_sequences.append(seq)
                 ev = parse_event(raw)
                 if ev is None:
                     result.ignored += 1
@@ -227,9 +252,8 @@ class FeatureStore(ABC):
                 else:
                     plan.count(ev, sweep)
                     result.counted += 1
-            sequence = max((seq for seq, _ in messages), default=last)
-            result.last_sequence = max(sequence, last)
-            self._write(plan, consumer, result.last_sequence if sequence > last else None)
+            result.last_sequence = max([last, *new_sequences])
+            self._write(plan, consumer, new_sequences)
             self._commit()
         except BaseException:
             self._rollback()
@@ -257,7 +281,7 @@ class FeatureStore(ABC):
             sweep = max(old, target)
             for ev in self._take_ahead(now):
                 plan.count(ev, sweep)
-            self._write(plan, None, None)
+            self._write(plan, None, [])
             self._commit()
         except BaseException:
             self._rollback()
