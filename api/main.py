@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api import errors, observability
 from api.deps import reader
-from api.routers import adreports, commerce, gaming, location, players
+from api.routers import adreports, commerce, features, gaming, location, players
 from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
 DOMAINS = ["gaming", "players", "commerce", "adreports"]
@@ -47,6 +47,7 @@ app.include_router(adreports.router)
 app.include_router(location.router)
 app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
+app.include_router(features.router)
 app.add_middleware(observability.Observability)  # outermost: sees the PUT fast path too
 observability.REGISTRY.register(observability.SnapshotVersions(DOMAINS))
 

@@ -18,8 +18,6 @@ import sys
 import time
 from datetime import date, datetime
 
-from loaders.events import compaction, features, files, kpis, reconcile, stream
-from loaders.events.lake import Lake, lake_lock
 from tributary.progress import Progress
 
 
@@ -44,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         if name == "kpis":
             p.add_argument("--date", required=True, type=date.fromisoformat)
     args = parser.parse_args(argv)
+    # Imported per command: the features consumer starts without DuckDB or pyarrow.
+    if args.command == "features":
+        from loaders.events import features
+    else:
+        from loaders.events import compaction, files, kpis, reconcile, stream
+        from loaders.events.lake import Lake, lake_lock
 
     if args.command == "land":
         load = files.land_files(args.url, args.lake)

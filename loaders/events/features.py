@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loaders.events.settings import EventsSettings
-from loaders.events.stream import ensure_stream
+from loaders.events.jetstream import ensure_stream
 from tributary.features.store import ApplyResult, FeatureStore, now_ms, open_store
 
 

@@ -110,7 +110,7 @@ def applied(store, durable: str) -> int:
 def test_kill_9_mid_batch_then_restart_loses_and_doubles_nothing(names, backend, tmp_path):
     env, store = backend
     now = int(time.time() * 1000)
-    lines, unique = make_events(6000, now, seed=len(env))
+    lines, unique = make_events(4000, now, seed=len(env))
     publisher = threading.Thread(
         target=lambda: asyncio.run(
             stream.publish_lines(lines, NATS_URL, names["stream"], names["subject"])
@@ -118,7 +118,7 @@ def test_kill_9_mid_batch_then_restart_loses_and_doubles_nothing(names, backend,
     )
     publisher.start()
     kills, rng = 0, random.Random(1)
-    while kills < 3:
+    while kills < 2:
         proc = consumer_process(names, env, batch=rng.choice([40, 100, 250]))
         started = applied(store, names["durable"])
         deadline = time.monotonic() + 60
