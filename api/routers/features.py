@@ -113,7 +113,9 @@ def product_features(
     """Impressions, likes and conversations of one product in the last hour, day and week
     (zeros for a product without events)."""
     as_of, counts = _store().read([product_id])
-    return Response(orjson.dumps(_body([product_id], as_of, counts)[0]), media_type="application/json")
+    return Response(
+        orjson.dumps(_body([product_id], as_of, counts)[0]), media_type="application/json"
+    )
 
 
 @router.post(
@@ -127,4 +129,3 @@ def products_features(request: Annotated[BatchRequest, Body()]) -> Response:
     ids = request.product_ids
     as_of, counts = _store().read(ids)
     return Response(orjson.dumps(_body(ids, as_of, counts)), media_type="application/json")
-

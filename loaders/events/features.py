@@ -19,10 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loaders.events.settings import EventsSettings
 from loaders.events.jetstream import ensure_stream
+from loaders.events.settings import EventsSettings
 from tributary.features.store import ApplyResult, FeatureStore, now_ms, open_store
-
 
 PRUNE_SECONDS = 10.0
 
@@ -69,7 +68,8 @@ async def consume_features(
             durable=durable,
             stream=stream,
             config=ConsumerConfig(
-                ack_wait=ack_wait or env.features_ack_wait, max_ack_pending=4 * batch_size),
+                ack_wait=ack_wait or env.features_ack_wait, max_ack_pending=4 * batch_size
+            ),
         )
         load.swept_minutes += store.sweep()
         swept_at = pruned_at = time.monotonic()

@@ -15,7 +15,7 @@ from loaders.events import features, stream
 from tests.conftest import require_service, running_api
 from tests.events.features_helpers import MINUTE, TYPES, expected, feature_line
 from tests.events.test_features_stream import NATS_URL, REDIS_URL, names_kwargs
-from tests.events.test_features_stream import names as names  # noqa: F401 - fixture
+from tests.events.test_features_stream import names as names
 from tributary.features.store import open_store
 
 HOUR = 60 * MINUTE
@@ -41,9 +41,17 @@ def backend(request, data_dir, monkeypatch):
 
 
 @pytest.mark.slow
-def test_features_over_http_from_the_stream(backend, names, data_dir):  # noqa: F811
+def test_features_over_http_from_the_stream(backend, names, data_dir):
     now = int(time.time() * 1000)
-    ages = [1, 30 * MINUTE, HOUR - 2 * MINUTE, HOUR + MINUTE, 5 * HOUR, 3 * 24 * HOUR, 8 * 24 * HOUR]
+    ages = [
+        1,
+        30 * MINUTE,
+        HOUR - 2 * MINUTE,
+        HOUR + MINUTE,
+        5 * HOUR,
+        3 * 24 * HOUR,
+        8 * 24 * HOUR,
+    ]
     events, lines = [], []
     for i, age in enumerate(ages * 3):
         product, metric = ("p-a", "p-b")[i % 2], i % 3

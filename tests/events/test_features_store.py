@@ -103,7 +103,7 @@ def test_unknown_product_is_zeros_and_redelivery_does_not_count_twice(store):
     copy = store.apply("c", [(4, line.replace(id_.encode(), id_.upper().encode()))], now=T0)
     assert copy.duplicates == 1  # the same event published again (ids compare case-blind)
     assert store.applied_sequence("c") == 4
-    as_of, counts = store.read(["p", "nobody"], clock=lambda: T0)
+    _, counts = store.read(["p", "nobody"], clock=lambda: T0)
     assert as_dict(counts[0])["likes"] == {"1h": 1, "1d": 1, "7d": 1}
     assert as_dict(counts[1]) == {n: {"1h": 0, "1d": 0, "7d": 0} for n in counts_names()}
     with pytest.raises(StoreOwned):

@@ -83,7 +83,15 @@ def make_events(n: int, now: int, seed: int) -> tuple[list[bytes], list[tuple[st
 
 def consumer_process(names: dict, env: dict, batch: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "loaders.events", "features", "--follow", "--batch-size", str(batch)],
+        [
+            sys.executable,
+            "-m",
+            "loaders.events",
+            "features",
+            "--follow",
+            "--batch-size",
+            str(batch),
+        ],
         cwd=REPO,
         env={
             **os.environ,
@@ -102,7 +110,7 @@ def consumer_process(names: dict, env: dict, batch: int) -> subprocess.Popen:
 def applied(store, durable: str) -> int:
     try:
         return store.applied_sequence(durable)
-    except Exception:  # noqa: BLE001 - the store may not exist yet
+    except Exception:
         return 0
 
 

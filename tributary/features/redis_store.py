@@ -109,7 +109,11 @@ class RedisStore(FeatureStore):
         pipe = self.r.pipeline(transaction=False)
         for m in minutes:
             pipe.smembers(self.key("m:", m))
-        cells = [(m, p.decode()) for m, members in zip(minutes, pipe.execute()) for p in members]
+        cells = [
+            (m, p.decode())
+            for m, members in zip(minutes, pipe.execute(), strict=True)
+            for p in members
+        ]
         for m, p in cells:
             pipe.hmget(self.key("b:", p), f"{m}:0", f"{m}:1", f"{m}:2")
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -163,7 +167,9 @@ class RedisStore(FeatureStore):
                 for w, n in enumerate(row):
                     if n:
                         pipe.hincrby(key, TOTAL_FIELDS[k * 3 + w], n)
-            if week is not None and all(_int(v) + c[2] == 0 for v, c in zip(week, counts)):
+            if week is not None and all(
+                _int(v) + c[2] == 0 for v, c in zip(week, counts, strict=True)
+            ):
                 pipe.delete(key)
         for ev in plan.ahead:
             pipe.hset(self.key("a:", ev.product_id), f"{ev.created_at}:{ev.id}", ev.metric)

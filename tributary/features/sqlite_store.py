@@ -150,7 +150,11 @@ class SqliteStore(FeatureStore):
         if plan.totals:
             con.executemany(
                 _ADD_TOTALS,
-                [(p, *(n for row in c for n in row)) for p, c in plan.totals.items() if any(map(any, c))],
+                [
+                    (p, *(n for row in c for n in row))
+                    for p, c in plan.totals.items()
+                    if any(map(any, c))
+                ],
             )
         if consumer is None and plan.totals:  # a sweep: totals of products idle for a week go
             con.executemany(

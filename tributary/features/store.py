@@ -116,7 +116,7 @@ class Snapshot:
 
 def corrections(sweep: int, minute: int) -> list[tuple[int, int, int, tuple[int, ...]]]:
     """``(lo, hi, sign, windows)``: the window sums at ``minute`` are the totals at ``sweep``
-    plus ``sign × Σ b[m], lo < m <= hi`` for each entry, in the listed windows."""
+    plus ``sign * Σ b[m], lo < m <= hi`` for each entry, in the listed windows."""
     out: list[tuple[int, int, int, tuple[int, ...]]] = []
     if minute == sweep:
         return out

@@ -38,7 +38,7 @@ MAX_PRODUCT_ID = 128
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _CREATED_MIN, _CREATED_MAX = 946_684_800_000, 4_102_444_800_000  # the lake's rule
 
-Counts = list[list[int]]  # [metric][window]: 3 × 3, metrics in METRICS order, windows in WINDOWS
+Counts = list[list[int]]  # [metric][window]: 3 x 3, metrics in METRICS order, windows in WINDOWS
 
 
 @dataclass(frozen=True, slots=True)
