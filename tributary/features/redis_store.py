@@ -13,8 +13,9 @@ its features — with the window totals as the served features and the minute bu
   (its pruned ack floor and highest applied stream sequence); ``<prefix>applied`` the sorted
   set of its applied sequences above the floor.
 
-The consumer is the only writer: it reads directly and queues every write of a batch or a
-sweep in one ``MULTI/EXEC`` (atomic: a reader, or a crash, sees all of it or none). Readers use
+A write transaction ``WATCH``es ``meta``, reads directly, and queues every write of a batch or
+a sweep in one ``MULTI/EXEC`` that also bumps ``meta`` (atomic: a reader, or a crash, sees all
+of it or none; a concurrent writer's commit makes it fail and retry). Readers use
 one ``MULTI/EXEC`` read, retried if the sweep minute moved meanwhile. Durability is Redis's:
 with ``appendonly yes`` and ``appendfsync always`` the ``EXEC`` returns after the fsync; with
 less, an acknowledged update survives a consumer crash but not a Redis crash (docs).
@@ -28,7 +29,14 @@ from collections.abc import Sequence
 import orjson
 import redis
 
-from tributary.features.store import FeatureStore, Plan, Snapshot, StoreOwned, corrections
+from tributary.features.store import (
+    Conflict,
+    FeatureStore,
+    Plan,
+    Snapshot,
+    StoreOwned,
+    corrections,
+)
 from tributary.features.windows import RETENTION, WINDOWS, FeatureEvent
 
 TOTAL_FIELDS = [f"{m}{w}" for m in "ilc" for w in WINDOWS]
@@ -58,12 +66,20 @@ class RedisStore(FeatureStore):
         return f"{self.prefix}{kind}{name}"
 
     def _begin(self) -> None:
+        # WATCH before any read: a commit by another writer in between fails our EXEC.
         self.pipe = self.r.pipeline(transaction=True)
+        self.pipe.watch(self.key("meta"))
+        self.pipe.multi()
 
     def _commit(self) -> None:
         assert self.pipe is not None
-        self.pipe.execute()
-        self.pipe = None
+        self.pipe.hincrby(self.key("meta"), "writes", 1)  # every write transaction changes meta
+        try:
+            self.pipe.execute()
+        except redis.WatchError as exc:
+            raise Conflict from exc
+        finally:
+            self.pipe = None
 
     def _rollback(self) -> None:
         if self.pipe is not None:

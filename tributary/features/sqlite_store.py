@@ -61,7 +61,9 @@ class SqliteStore(FeatureStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.con = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
         self.con.execute("PRAGMA busy_timeout = 30000")
         if self.con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.con.execute("PRAGMA journal_mode = WAL")

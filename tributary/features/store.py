@@ -26,6 +26,9 @@ the unacknowledged ones, so a mark would skip those. The set is pruned below Jet
 floor (every message at or below it is acknowledged, hence applied, and never comes again):
 :meth:`FeatureStore.prune`. A store belongs to one
 consumer (its durable name): a second one would count every event twice, and is refused.
+Several processes of that consumer may write at once (the dedicated process and the Dagster
+sensor's tick): SQLite serialises their transactions, Redis's are optimistic (every write
+transaction ``WATCH``es and changes the ``meta`` hash) and retried on conflict.
 Event ids are de-duplicated per minute (``data.id`` repeated with the same ``created_at``
 minute, i.e. a redelivered event) for as long as the minute is kept.
 """
@@ -37,6 +40,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tributary.features.windows import (
     METRICS,
@@ -51,6 +55,14 @@ from tributary.features.windows import (
 
 WINDOW_MINUTES = list(WINDOWS.values())
 ALL_WINDOWS = tuple(range(len(WINDOWS)))
+
+
+T = TypeVar("T")
+
+
+class Conflict(Exception):
+    """Another writer committed between this transaction's reads and its commit (Redis's
+    optimistic ``WATCH``): the transaction is retried from its reads."""
 
 
 class StoreOwned(RuntimeError):
@@ -195,97 +207,105 @@ class FeatureStore(ABC):
         """The highest stream sequence ``consumer`` has applied (0: none)."""
         return self._claim(consumer)[1]
 
+    def _transaction(self, body: Callable[[], T]) -> T:
+        """Run ``body`` in a write transaction, again if another writer committed first."""
+        for _ in range(1000):
+            self._begin()
+            try:
+                out = body()
+                self._commit()
+                return out
+            except Conflict:
+                self._rollback()
+            except BaseException:
+                self._rollback()
+                raise
+        raise RuntimeError("the feature store stayed busy for 1,000 attempts")
+
     def prune(self, consumer: str, ack_floor: int) -> None:
         """Forget the applied sequences at or below JetStream's ack floor."""
-        self._begin()
-        try:
+
+        def body() -> None:
             if ack_floor > self._claim(consumer)[0]:
                 self._prune(consumer, ack_floor)
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
+            self._write(Plan(), None, [])
+
+        self._transaction(body)
 
     def apply(
         self, consumer: str, messages: Sequence[tuple[int, bytes]], now: int | None = None
     ) -> ApplyResult:
         """Count a batch of stream messages ``(stream sequence, payload)`` in one transaction
-        with ``consumer``'s sequence; ``now`` is the consumer's clock (ms)."""
+        with their sequences; ``now`` is the consumer's clock (ms)."""
         now = now_ms() if now is None else now
+        return self._transaction(lambda: self._apply(consumer, messages, now))
+
+    def _apply(self, consumer: str, messages: Sequence[tuple[int, bytes]], now: int) -> ApplyResult:
         result = ApplyResult(messages=len(messages))
-        self._begin()
-        try:
-            floor, last = self._claim(consumer)
-            above = [seq for seq, _ in messages if seq > floor]
-            done = self._applied(consumer, above) if above else set()
-            sweep = self._sweep_minute()
-            if sweep is None:  # a new store: the totals start at the clock's minute
-                sweep = now // MINUTE
-                self._expire_and_set_sweep(sweep, sweep)
-            fresh: list[FeatureEvent] = []
-            new_sequences = []
-            for seq, raw in messages:
-                if seq <= floor or seq in done:
-                    result.redelivered += 1
-                    continue
-                done.add(seq)
-                new_sequences.append(seq)
-                ev = parse_event(raw)
-                if ev is None:
-                    result.ignored += 1
-                elif ev.minute <= sweep - RETENTION:
-                    result.expired += 1
-                else:
-                    fresh.append(ev)
-            keys = [(ev.minute, ev.id) for ev in fresh]
-            seen = self._seen(keys) if keys else set()
-            plan = Plan()
-            for ev, key in zip(fresh, keys, strict=True):
-                if key in seen:
-                    result.duplicates += 1
-                    continue
-                seen.add(key)
-                plan.seen.append(key)
-                if ev.created_at >= now:
-                    plan.ahead.append(ev)
-                    result.ahead += 1
-                else:
-                    plan.count(ev, sweep)
-                    result.counted += 1
-            result.last_sequence = max([last, *new_sequences])
-            self._write(plan, consumer, new_sequences)
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
+        floor, last = self._claim(consumer)
+        above = [seq for seq, _ in messages if seq > floor]
+        done = self._applied(consumer, above) if above else set()
+        sweep = self._sweep_minute()
+        if sweep is None:  # a new store: the totals start at the clock's minute
+            sweep = now // MINUTE
+            self._expire_and_set_sweep(sweep, sweep)
+        fresh: list[FeatureEvent] = []
+        new_sequences = []
+        for seq, raw in messages:
+            if seq <= floor or seq in done:
+                result.redelivered += 1
+                continue
+            done.add(seq)
+            new_sequences.append(seq)
+            ev = parse_event(raw)
+            if ev is None:
+                result.ignored += 1
+            elif ev.minute <= sweep - RETENTION:
+                result.expired += 1
+            else:
+                fresh.append(ev)
+        keys = [(ev.minute, ev.id) for ev in fresh]
+        seen = self._seen(keys) if keys else set()
+        plan = Plan()
+        for ev, key in zip(fresh, keys, strict=True):
+            if key in seen:
+                result.duplicates += 1
+                continue
+            seen.add(key)
+            plan.seen.append(key)
+            if ev.created_at >= now:
+                plan.ahead.append(ev)
+                result.ahead += 1
+            else:
+                plan.count(ev, sweep)
+                result.counted += 1
+        result.last_sequence = max([last, *new_sequences])
+        self._write(plan, consumer, new_sequences)
         return result
 
     def sweep(self, now: int | None = None) -> int:
         """Move the totals to the clock's minute, expire old buckets, bucket the ahead events
         now in the past; returns the minutes advanced."""
         now = now_ms() if now is None else now
+        return self._transaction(lambda: self._sweep(now))
+
+    def _sweep(self, now: int) -> int:
         target = now // MINUTE
-        self._begin()
-        try:
-            old = self._sweep_minute()
-            advanced = 0
-            if old is None:
-                old = target
-                self._expire_and_set_sweep(target, target)
-            plan = Plan()
-            if target > old:
-                advanced = target - old
-                for lo, hi, sign, windows in corrections(old, target):
-                    plan.add_range(self._range_sums(lo, hi), sign, windows)
-                self._expire_and_set_sweep(old, target)
-            sweep = max(old, target)
-            for ev in self._take_ahead(now):
-                plan.count(ev, sweep)
-            self._write(plan, None, [])
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
+        old = self._sweep_minute()
+        advanced = 0
+        if old is None:
+            old = target
+            self._expire_and_set_sweep(target, target)
+        plan = Plan()
+        if target > old:
+            advanced = target - old
+            for lo, hi, sign, windows in corrections(old, target):
+                plan.add_range(self._range_sums(lo, hi), sign, windows)
+            self._expire_and_set_sweep(old, target)
+        sweep = max(old, target)
+        for ev in self._take_ahead(now):
+            plan.count(ev, sweep)
+        self._write(plan, None, [])
         return advanced
 
     def read(
