@@ -65,6 +65,15 @@ class RedisStore(FeatureStore):
     def key(self, kind: str, name: str | int = "") -> str:
         return f"{self.prefix}{kind}{name}"
 
+    def sample_products(self, n: int) -> list[str]:
+        out: list[str] = []
+        skip = len(self.key("t:"))
+        for key in self.r.scan_iter(match=f"{self.prefix}t:*", count=max(n, 100)):
+            out.append(key[skip:].decode())
+            if len(out) >= n:
+                break
+        return out
+
     def _begin(self) -> None:
         # WATCH before any read: a commit by another writer in between fails our EXEC.
         self.pipe = self.r.pipeline(transaction=True)

@@ -74,6 +74,10 @@ class SqliteStore(FeatureStore):
     def close(self) -> None:
         self.con.close()
 
+    def sample_products(self, n: int) -> list[str]:
+        sql = "SELECT product_id FROM totals ORDER BY random() LIMIT ?"
+        return [r[0] for r in self.con.execute(sql, [n])]
+
     def _begin(self) -> None:
         self.con.execute("BEGIN IMMEDIATE")
 

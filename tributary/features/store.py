@@ -200,6 +200,10 @@ class FeatureStore(ABC):
         """A consistent read of what :meth:`read` needs at ``minute``."""
 
     @abstractmethod
+    def sample_products(self, n: int) -> list[str]:
+        """Up to ``n`` products with totals (for the offline/online agreement check)."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     # -- shared logic --------------------------------------------------------------------------
