@@ -15,8 +15,8 @@ its features — with the window totals as the served features and the minute bu
 
 A write transaction ``WATCH``es ``meta``, reads directly, and queues every write of a batch or
 a sweep in one ``MULTI/EXEC`` that also bumps ``meta`` (atomic: a reader, or a crash, sees all
-of it or none; a concurrent writer's commit makes it fail and retry). Readers use
-one ``MULTI/EXEC`` read, retried if the sweep minute moved meanwhile. Durability is Redis's:
+of it or none; a concurrent writer's commit makes it fail and retry). Readers run one
+Lua script (atomic, one round trip) that applies the corrections server-side. Durability is Redis's:
 with ``appendonly yes`` and ``appendfsync always`` the ``EXEC`` returns after the fsync; with
 less, an acknowledged update survives a consumer crash but not a Redis crash (docs).
 """
@@ -35,16 +35,82 @@ from tributary.features.store import (
     Plan,
     Snapshot,
     StoreOwned,
-    corrections,
 )
-from tributary.features.windows import RETENTION, WINDOWS, FeatureEvent
+from tributary.features.windows import RETENTION, WINDOWS, Counts, FeatureEvent
 
 TOTAL_FIELDS = [f"{m}{w}" for m in "ilc" for w in WINDOWS]
 _MAX_SCRIPT = (
     "local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') "
     "if tonumber(ARGV[2]) > v then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 0"
 )
-_LONG_RANGE = 48  # minutes: beyond, a reader fetches the product's whole bucket hash
+# The read (``_snapshot``): ARGV = prefix, minute M, n, n product ids. Returns the sweep
+# minute S (-1: none), then per product the 9 window sums at M (the totals at S corrected by
+# the bucket ranges of ``store.corrections``), the number of its ahead events and their
+# (created_at, metric) pairs. Keys are built in the script, so it needs a single Redis (or all
+# of a product's keys in one cluster slot: docs).
+READ_SCRIPT = """
+local prefix, M, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local S = redis.call('HGET', prefix .. 'meta', 'sweep')
+S = S and tonumber(S)
+local fields = {'i1h', 'i1d', 'i7d', 'l1h', 'l1d', 'l7d', 'c1h', 'c1d', 'c7d'}
+local lengths = {60, 1440, 10080}
+local has_ahead = redis.call('ZCARD', prefix .. 'ahead') > 0
+local out = {S or -1}
+local function range_sums(key, lo, hi)
+  local s = {0, 0, 0}
+  if hi - lo > 48 then
+    local all = redis.call('HGETALL', key)
+    for i = 1, #all, 2 do
+      local m, k = string.match(all[i], '^(%-?%d+):(%d)$')
+      m = tonumber(m)
+      if m > lo and m <= hi then s[k + 1] = s[k + 1] + tonumber(all[i + 1]) end
+    end
+  else
+    local f = {}
+    for m = lo + 1, hi do
+      for k = 0, 2 do f[#f + 1] = m .. ':' .. k end
+    end
+    if #f > 0 then
+      local v = redis.call('HMGET', key, unpack(f))
+      for i = 1, #v do
+        if v[i] then s[((i - 1) % 3) + 1] = s[((i - 1) % 3) + 1] + tonumber(v[i]) end
+      end
+    end
+  end
+  return s
+end
+for j = 1, n do
+  local p = ARGV[3 + j]
+  local t = redis.call('HMGET', prefix .. 't:' .. p, unpack(fields))
+  local v = {}
+  for k = 1, 9 do v[k] = tonumber(t[k]) or 0 end
+  if S and M ~= S then
+    local bkey = prefix .. 'b:' .. p
+    local lo, hi, sign = S, M, 1
+    if M < S then lo, hi, sign = M, S, -1 end
+    local all = range_sums(bkey, lo, hi)
+    for k = 0, 2 do
+      for w = 1, 3 do v[k * 3 + w] = v[k * 3 + w] + sign * all[k + 1] end
+    end
+    for w = 1, 3 do
+      local old = range_sums(bkey, lo - lengths[w], hi - lengths[w])
+      for k = 0, 2 do v[k * 3 + w] = v[k * 3 + w] - sign * old[k + 1] end
+    end
+  end
+  for k = 1, 9 do out[#out + 1] = v[k] end
+  if has_ahead then
+    local a = redis.call('HGETALL', prefix .. 'a:' .. p)
+    out[#out + 1] = #a / 2
+    for i = 1, #a, 2 do
+      out[#out + 1] = tonumber(string.match(a[i], '^(%d+):'))
+      out[#out + 1] = tonumber(a[i + 1])
+    end
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+"""
 
 
 def _int(value: bytes | None) -> int:
@@ -58,6 +124,7 @@ class RedisStore(FeatureStore):
         self.r = redis.Redis.from_url(url)
         self.prefix = prefix
         self.pipe: redis.client.Pipeline | None = None
+        self._read_script = self.r.register_script(READ_SCRIPT)
 
     def close(self) -> None:
         self.r.close()
@@ -224,56 +291,26 @@ class RedisStore(FeatureStore):
         pipe.hset(self.key("meta"), "sweep", sweep)
 
     def _snapshot(self, product_ids: Sequence[str], minute: int) -> Snapshot:
+        # One server-side script: atomic (no write interleaves) and one round trip, whatever
+        # the number of products; per product 9 window sums (corrections applied) and the
+        # ahead events as (created_at, metric) pairs.
         ids = list(dict.fromkeys(product_ids))
-        sweep_key = self.key("meta")
-        expected = self.r.hget(sweep_key, "sweep")
-        while True:
-            sweep = None if expected is None else int(expected)
-            fixes = corrections(sweep, minute) if sweep is not None else []
-            pipe = self.r.pipeline(transaction=True)
-            pipe.hget(sweep_key, "sweep")
-            for p in ids:
-                pipe.hmget(self.key("t:", p), TOTAL_FIELDS)
-            for p in ids:
-                pipe.hgetall(self.key("a:", p))
-            for lo, hi, _, _ in fixes:
-                for p in ids:
-                    if hi - lo > _LONG_RANGE:
-                        pipe.hgetall(self.key("b:", p))
-                    else:
-                        fields = [f"{m}:{k}" for m in range(lo + 1, hi + 1) for k in range(3)]
-                        pipe.hmget(self.key("b:", p), fields)
-            replies = pipe.execute()
-            if replies[0] == expected:
-                break
-            expected = replies[0]
-        n = len(ids)
-        totals = {}
-        for p, values in zip(ids, replies[1 : 1 + n], strict=True):
-            if any(v is not None for v in values):
-                nums = [_int(v) for v in values]
-                totals[p] = [nums[0:3], nums[3:6], nums[6:9]]
-        ahead = {}
-        for p, entries in zip(ids, replies[1 + n : 1 + 2 * n], strict=True):
-            if entries:
-                ahead[p] = [(int(f.split(b":", 1)[0]), int(v)) for f, v in entries.items()]
-        ranges = []
-        for i, (lo, hi, _, _) in enumerate(fixes):
-            sums = {}
-            chunk = replies[1 + (2 + i) * n : 1 + (3 + i) * n]
-            for p, values in zip(ids, chunk, strict=True):
-                acc = [0, 0, 0]
-                if isinstance(values, dict):
-                    for f, v in values.items():
-                        m, k = f.split(b":")
-                        if lo < int(m) <= hi:
-                            acc[int(k)] += int(v)
-                else:
-                    for j, v in enumerate(values):
-                        acc[j % 3] += _int(v)
-                sums[p] = acc
-            ranges.append(sums)
-        return Snapshot(sweep, totals, ranges, ahead)
+        reply = self._read_script(args=[self.prefix, minute, len(ids), *ids])
+        sweep = None if reply[0] < 0 else reply[0]
+        totals: dict[str, Counts] = {}
+        ahead: dict[str, list[tuple[int, int]]] = {}
+        pos = 1
+        for p in ids:
+            nums = reply[pos : pos + 9]
+            count = reply[pos + 9]
+            pos += 10
+            totals[p] = [nums[0:3], nums[3:6], nums[6:9]]
+            if count:
+                pairs = reply[pos : pos + 2 * count]
+                ahead[p] = list(zip(pairs[0::2], pairs[1::2], strict=True))
+                pos += 2 * count
+        # The corrections are already in the totals: none left for the caller to apply.
+        return Snapshot(None if sweep is None else minute, totals, [], ahead)
 
     def drop(self) -> int:
         """Delete every key under the prefix (tests, benches); returns how many."""
