@@ -39,10 +39,58 @@ from tributary.features.store import (
 from tributary.features.windows import RETENTION, WINDOWS, Counts, FeatureEvent
 
 TOTAL_FIELDS = [f"{m}{w}" for m in "ilc" for w in WINDOWS]
-_MAX_SCRIPT = (
-    "local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') "
-    "if tonumber(ARGV[2]) > v then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 0"
-)
+# A write transaction's plan (``_write``): ARGV = prefix, JSON {s: [[minute, [ids]]],
+# b: [[product, minute, i, l, c]], t: [[product, 9 deltas]], a: [[product, created_at, id,
+# metric, member]], q: [sequences], owner, sweep}. In a sweep, a product whose week totals
+# reach zero loses its totals hash.
+WRITE_SCRIPT = """
+local P = ARGV[1]
+local d = cjson.decode(ARGV[2])
+local fields = {'i1h', 'i1d', 'i7d', 'l1h', 'l1d', 'l7d', 'c1h', 'c1d', 'c7d'}
+local function add_all(cmd, key, items)
+  for i = 1, #items, 500 do
+    redis.call(cmd, key, unpack(items, i, math.min(i + 499, #items)))
+  end
+end
+for _, s in ipairs(d.s) do add_all('SADD', P .. 's:' .. s[1], s[2]) end
+for _, b in ipairs(d.b) do
+  local key = P .. 'b:' .. b[1]
+  for k = 0, 2 do
+    if b[3 + k] ~= 0 then redis.call('HINCRBY', key, b[2] .. ':' .. k, b[3 + k]) end
+  end
+  redis.call('SADD', P .. 'm:' .. b[2], b[1])
+  redis.call('ZADD', P .. 'minutes', b[2], b[2])
+end
+for _, t in ipairs(d.t) do
+  local key = P .. 't:' .. t[1]
+  for k = 1, 9 do
+    if t[1 + k] ~= 0 then redis.call('HINCRBY', key, fields[k], t[1 + k]) end
+  end
+  if d.sweep == 1 then
+    local v = redis.call('HMGET', key, 'i7d', 'l7d', 'c7d')
+    if (tonumber(v[1]) or 0) == 0 and (tonumber(v[2]) or 0) == 0
+        and (tonumber(v[3]) or 0) == 0 then
+      redis.call('DEL', key)
+    end
+  end
+end
+for _, a in ipairs(d.a) do
+  redis.call('HSET', P .. 'a:' .. a[1], a[2] .. ':' .. a[3], a[4])
+  redis.call('ZADD', P .. 'ahead', a[2], a[5])
+end
+if #d.q > 0 then
+  local pairs_ = {}
+  local last = tonumber(redis.call('HGET', P .. 'meta', 'seq') or '0')
+  for _, q in ipairs(d.q) do
+    pairs_[#pairs_ + 1] = q
+    pairs_[#pairs_ + 1] = q
+    if tonumber(q) > last then last = tonumber(q) end
+  end
+  add_all('ZADD', P .. 'applied', pairs_)
+  redis.call('HSET', P .. 'meta', 'owner', d.owner, 'seq', string.format('%d', last))
+end
+return 0
+"""
 # The read (``_snapshot``): ARGV = prefix, minute M, n, n product ids. Returns the sweep
 # minute S (-1: none), then per product the 9 window sums at M (the totals at S corrected by
 # the bucket ranges of ``store.corrections``), the number of its ahead events and their
@@ -125,6 +173,8 @@ class RedisStore(FeatureStore):
         self.prefix = prefix
         self.pipe: redis.client.Pipeline | None = None
         self._read_script = self.r.register_script(READ_SCRIPT)
+        self._write_script = self.r.register_script(WRITE_SCRIPT)
+        self.r.script_load(WRITE_SCRIPT)
 
     def close(self) -> None:
         self.r.close()
@@ -228,51 +278,37 @@ class RedisStore(FeatureStore):
         return events
 
     def _write(self, plan: Plan, consumer: str | None, sequences: Sequence[int]) -> None:
+        # The whole plan as one script call queued in the transaction: the increments run in
+        # the server (a command per field from Python costs more than the server's work).
         pipe = self.pipe
         assert pipe is not None
         seen: dict[int, list[str]] = defaultdict(list)
         for minute, id_ in plan.seen:
             seen[minute].append(id_)
-        for minute, ids in seen.items():
-            pipe.sadd(self.key("s:", minute), *ids)
-        by_minute: dict[int, list[str]] = defaultdict(list)
-        for (product, minute), counts in plan.buckets.items():
-            for k, n in enumerate(counts):
-                if n:
-                    pipe.hincrby(self.key("b:", product), f"{minute}:{k}", n)
-            by_minute[minute].append(product)
-        for minute, products in by_minute.items():
-            pipe.sadd(self.key("m:", minute), *products)
-        if by_minute:
-            pipe.zadd(self.key("minutes"), {str(m): m for m in by_minute})
-        totals = [(p, c) for p, c in plan.totals.items() if any(map(any, c))]
-        if consumer is None and totals:  # a sweep: totals of products idle for a week go
-            read = self.r.pipeline(transaction=False)
-            for p, _ in totals:
-                read.hmget(self.key("t:", p), "i7d", "l7d", "c7d")
-            current = read.execute()
-        else:
-            current = [None] * len(totals)
-        for (product, counts), week in zip(totals, current, strict=True):
-            key = self.key("t:", product)
-            for k, row in enumerate(counts):
-                for w, n in enumerate(row):
-                    if n:
-                        pipe.hincrby(key, TOTAL_FIELDS[k * 3 + w], n)
-            if week is not None and all(
-                _int(v) + c[2] == 0 for v, c in zip(week, counts, strict=True)
-            ):
-                pipe.delete(key)
-        for ev in plan.ahead:
-            pipe.hset(self.key("a:", ev.product_id), f"{ev.created_at}:{ev.id}", ev.metric)
-            member = orjson.dumps([ev.product_id, ev.id, ev.metric])
-            pipe.zadd(self.key("ahead"), {member: ev.created_at})
-        if sequences:
-            pipe.zadd(self.key("applied"), {str(q): q for q in sequences})
-            last = max(sequences)
-            pipe.hset(self.key("meta"), "owner", consumer)  # type: ignore[arg-type]
-            # the highest sequence: max(old, last), atomically inside the transaction
-            pipe.eval(_MAX_SCRIPT, 1, self.key("meta"), "seq", last)
+        payload = {
+            "s": [[str(m), ids] for m, ids in seen.items()],
+            "b": [[p, str(m), *c] for (p, m), c in plan.buckets.items()],
+            "t": [
+                [p, *(n for row in c for n in row)]
+                for p, c in plan.totals.items()
+                if any(map(any, c))
+            ],
+            "a": [
+                [
+                    e.product_id,
+                    str(e.created_at),
+                    e.id,
+                    e.metric,
+                    orjson.dumps([e.product_id, e.id, e.metric]).decode(),
+                ]
+                for e in plan.ahead
+            ],
+            "q": [str(q) for q in sequences],
+            "owner": consumer or "",
+            "sweep": 1 if consumer is None else 0,
+        }
+        if any(payload[k] for k in "sbtaq"):
+            pipe.evalsha(self._write_script.sha, 0, self.prefix, orjson.dumps(payload))
 
     def _expire_and_set_sweep(self, old_sweep: int, sweep: int) -> None:
         pipe = self.pipe
