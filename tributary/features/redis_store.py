@@ -39,6 +39,35 @@ from tributary.features.store import (
 from tributary.features.windows import RETENTION, WINDOWS, Counts, FeatureEvent
 
 TOTAL_FIELDS = [f"{m}{w}" for m in "ilc" for w in WINDOWS]
+# The sweep's range sums: ARGV = prefix, lo, hi → flat [product, i, l, c, …] over every
+# product's buckets with lo < minute <= hi (through the per-minute indexes).
+RANGE_SCRIPT = """
+local P = ARGV[1]
+local minutes = redis.call('ZRANGEBYSCORE', P .. 'minutes', '(' .. ARGV[2], ARGV[3])
+local sums, order = {}, {}
+for _, m in ipairs(minutes) do
+  for _, p in ipairs(redis.call('SMEMBERS', P .. 'm:' .. m)) do
+    local v = redis.call('HMGET', P .. 'b:' .. p, m .. ':0', m .. ':1', m .. ':2')
+    local s = sums[p]
+    if not s then
+      s = {0, 0, 0}
+      sums[p] = s
+      order[#order + 1] = p
+    end
+    for k = 1, 3 do s[k] = s[k] + (tonumber(v[k]) or 0) end
+  end
+end
+local out = {}
+for _, p in ipairs(order) do
+  local s = sums[p]
+  out[#out + 1] = p
+  out[#out + 1] = s[1]
+  out[#out + 1] = s[2]
+  out[#out + 1] = s[3]
+end
+return out
+"""
+
 # A write transaction's plan (``_write``): ARGV = prefix, JSON {s: [[minute, [ids]]],
 # b: [[product, minute, i, l, c]], t: [[product, 9 deltas]], a: [[product, created_at, id,
 # metric, member]], q: [sequences], owner, sweep}. In a sweep, a product whose week totals
@@ -174,6 +203,7 @@ class RedisStore(FeatureStore):
         self.pipe: redis.client.Pipeline | None = None
         self._read_script = self.r.register_script(READ_SCRIPT)
         self._write_script = self.r.register_script(WRITE_SCRIPT)
+        self._range_script = self.r.register_script(RANGE_SCRIPT)
         self.r.script_load(WRITE_SCRIPT)
 
     def close(self) -> None:
@@ -243,27 +273,12 @@ class RedisStore(FeatureStore):
             found.update((minute, i) for i, flag in zip(ids, flags, strict=True) if flag)
         return found
 
-    def _minutes(self, lo: int, hi: int) -> list[int]:
-        return [int(m) for m in self.r.zrangebyscore(self.key("minutes"), f"({lo}", hi)]
-
     def _range_sums(self, lo: int, hi: int) -> dict[str, list[int]]:
-        minutes = self._minutes(lo, hi)
-        pipe = self.r.pipeline(transaction=False)
-        for m in minutes:
-            pipe.smembers(self.key("m:", m))
-        cells = [
-            (m, p.decode())
-            for m, members in zip(minutes, pipe.execute(), strict=True)
-            for p in members
-        ]
-        for m, p in cells:
-            pipe.hmget(self.key("b:", p), f"{m}:0", f"{m}:1", f"{m}:2")
-        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for (_, p), values in zip(cells, pipe.execute(), strict=True):
-            total = sums[p]
-            for k, v in enumerate(values):
-                total[k] += _int(v)
-        return sums
+        flat = self._range_script(args=[self.prefix, lo, hi])
+        return {
+            flat[i].decode(): [int(flat[i + 1]), int(flat[i + 2]), int(flat[i + 3])]
+            for i in range(0, len(flat), 4)
+        }
 
     def _take_ahead(self, before: int) -> list[FeatureEvent]:
         members = self.r.zrangebyscore(self.key("ahead"), "-inf", f"({before}", withscores=True)
