@@ -56,6 +56,16 @@ fi
 "$VENV/dg" dev -h 0.0.0.0 -p "$DAGSTER_PORT" \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
+# The features consumer (events scenario 4): the stream → the online feature store the
+# /features endpoints read, in its own process, when the events stream is configured.
+FEATURES_MSG="consumer off (set EVENTS_NATS_URL)"
+if [ -n "${EVENTS_NATS_URL:-}" ]; then
+  FEATURES_MSG="consumer running, into the embedded store"
+  [ -n "${FEATURES_REDIS_URL:-}" ] && FEATURES_MSG="consumer running, into Redis"
+  "$VENV/python" -m loaders.events features --follow \
+    >"$TRIBUTARY_DATA_DIR/logs/events-features.log" 2>&1 &
+  pids+=($!)
+fi
 "$VENV/uvicorn" api.main:app --host 0.0.0.0 --port "$API_PORT" --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
@@ -96,6 +106,7 @@ cat <<MSG
   dbt docs     http://localhost:$DOCS_PORT
   ad reports   $ADREPORTS_API_URL   (provider the adreports pull uses)
   logs         $TRIBUTARY_DATA_DIR/logs/
+  features     $FEATURES_MSG
 
 Ctrl-C stops all three.
 MSG

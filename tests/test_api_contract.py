@@ -40,7 +40,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(http):
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     error = {"$ref": "#/components/schemas/ErrorBody"}
     operations = [(m, p, op) for p, ops in schema["paths"].items() for m, op in ops.items()]
-    assert len(operations) == 12
+    assert len(operations) == 14
     for method, path, op in operations:
         for status in ("400", "404", "405", "422", "503"):
             content = op["responses"][status]["content"]
