@@ -1,4 +1,5 @@
-"""Dependencies: a cursor on a domain's newest serving snapshot; the patterns parameters share
+"""Dependencies: a cursor on a domain's newest serving snapshot (or, for the real-time domains,
+a connection on its real-time store: :mod:`tributary.realtime`); the patterns parameters share
 (one regex for the OpenAPI schema and the hand validation that answers 400 with it)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from functools import cache
 
 import duckdb
 
+from tributary.realtime import RealtimeReader
 from tributary.serving import SnapshotReader
 
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -15,9 +17,13 @@ TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 IDENTIFIER = r"^[^\x00-\x1f\x7f]+$"  # no control characters
 
 
+# Domains served from a real-time store instead of snapshots.
+REALTIME_DOMAINS = frozenset({"gaming"})
+
+
 @cache
-def reader(domain: str) -> SnapshotReader:
-    return SnapshotReader(domain)
+def reader(domain: str) -> SnapshotReader | RealtimeReader:
+    return RealtimeReader(domain) if domain in REALTIME_DOMAINS else SnapshotReader(domain)
 
 
 def snapshot(domain: str) -> Callable[[], AsyncIterator[duckdb.DuckDBPyConnection]]:

@@ -16,8 +16,7 @@ import pytest
 
 from loaders.gaming.landing import Landing
 from tests.conftest import run_job, s3_client_for
-from tests.gaming.helpers import event, load, rows
-from tributary.serving import SnapshotReader
+from tests.gaming.helpers import event, load, rows, store_rows
 
 PREFIX = "landing/gaming"
 
@@ -140,11 +139,7 @@ def normalised_marts(root: str) -> dict[str, list[tuple]]:
     user_events = rows(
         'SELECT "user", "timestamp", evtname, spend, source_file, line_number FROM gaming.user_events'
     )
-    cur = SnapshotReader("gaming").cursor()
-    try:
-        served = cur.execute("SELECT * FROM gaming.revenue ORDER BY ALL").fetchall()
-    finally:
-        cur.close()
+    served = sorted(store_rows('SELECT "user", total_spend FROM revenue'))
     return {
         "user": rows('SELECT * FROM gaming."user" ORDER BY ALL'),
         "revenue": rows("SELECT * FROM gaming.revenue ORDER BY ALL"),
