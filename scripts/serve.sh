@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the Dagster webserver + daemon (:3000), the API (:8000) and the dbt docs site (:8080);
-# Ctrl-C stops all three. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
+# Start the Dagster webserver + daemon (:3000), the API (:8000), the gaming ingest service and
+# the dbt docs site (:8080); Ctrl-C stops them all. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
 # TRIBUTARY_API_PORT, TRIBUTARY_DOCS_PORT, ADREPORTS_SIM_PORT), so two stacks can run side by side.
 set -euo pipefail
 # Job control: each service gets its own process group (and keeps SIGINT, which a plain
@@ -52,6 +52,11 @@ fi
 "$VENV/dg" dev -h 0.0.0.0 -p "$DAGSTER_PORT" \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
+# gaming: the real-time ingest service (files served within a second; while it runs the
+# gaming landing sensor stands aside). Its pid is written for tools that stop it alone.
+"$VENV/python" -m loaders.gaming --follow >"$TRIBUTARY_DATA_DIR/logs/gaming-follow.log" 2>&1 &
+pids+=($!)
+echo $! >"$TRIBUTARY_DATA_DIR/logs/gaming-follow.pid"
 "$VENV/uvicorn" api.main:app --host 0.0.0.0 --port "$API_PORT" --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
@@ -67,8 +72,9 @@ cat <<MSG
   API          http://localhost:$API_PORT/docs   (health: http://localhost:$API_PORT/health)
   dbt docs     http://localhost:$DOCS_PORT
   ad reports   $ADREPORTS_API_URL   (provider the adreports pull uses)
+  gaming       python -m loaders.gaming --follow   (real-time ingest service)
   logs         $TRIBUTARY_DATA_DIR/logs/
 
-Ctrl-C stops all three.
+Ctrl-C stops them all.
 MSG
 wait -n "${pids[@]}" || true
