@@ -42,6 +42,7 @@ from typing import Any
 
 import duckdb
 
+from bench import gaming_realtime
 from bench.common import (
     VENV_BIN,
     BenchDirs,
@@ -60,7 +61,6 @@ from bench.common import (
     summarize,
     write_result,
 )
-from bench import gaming_realtime
 from bench.oracle import expected_from_files
 from simulation.gaming.generator import write_files
 from tributary.serving import SnapshotMissing, SnapshotReader, current_version

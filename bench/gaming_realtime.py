@@ -15,7 +15,7 @@ For each size (ascending, the same data dir growing):
    generator file every ``--other-every`` s so other domains' runs keep taking the warehouse.
 3. **Follow service.** ``--files`` two-line files land one every ``--interval`` s, each with a
    new user (``1.25`` + ``2.50``); a poller asks ``GET /gaming/revenue/<user>`` every
-   ``--poll`` s until it answers ``3.75``. Latency = that answer − the rename that landed the
+   ``--poll`` s until it answers ``3.75``. Latency = that answer minus the rename that landed the
    file. The service's own cost per file (read, validate, one store transaction) comes from
    its log.
 4. **Sensor path.** The follow service is stopped (its pid from ``logs/gaming-follow.pid``);
@@ -200,8 +200,9 @@ def preload(dirs: BenchDirs, env: dict, have: int, want: int, index: int) -> tup
     """Land generator files up to ``want`` events and load them; returns (next index, s)."""
     while have < want:
         lines = min(PRELOAD_LINES_PER_FILE, want - have)
-        write_files(dirs.landing, files=1, lines_per_file=lines, players=200_000, seed=11,
-                    start_index=index)
+        write_files(
+            dirs.landing, files=1, lines_per_file=lines, players=200_000, seed=11, start_index=index
+        )
         have += lines
         index += 1
     code, seconds = run_command([PY, "-m", "loaders.gaming"], env, dirs.logs / "preload.log", 3600)
@@ -241,8 +242,15 @@ def verify(dirs: BenchDirs, env: dict) -> dict[str, Any]:
 
 def run_stage(args, dirs: BenchDirs, env: dict, events: int, preload_s: float) -> Stage:
     stage = Stage(events, preload_s)
-    ports = {k: str(free_port()) for k in ("TRIBUTARY_DAGSTER_PORT", "TRIBUTARY_API_PORT",
-                                          "TRIBUTARY_DOCS_PORT", "ADREPORTS_SIM_PORT")}
+    ports = {
+        k: str(free_port())
+        for k in (
+            "TRIBUTARY_DAGSTER_PORT",
+            "TRIBUTARY_API_PORT",
+            "TRIBUTARY_DOCS_PORT",
+            "ADREPORTS_SIM_PORT",
+        )
+    }
     env = {**env, **ports}
     base = f"http://127.0.0.1:{ports['TRIBUTARY_API_PORT']}"
     tag = f"{events // 1_000_000}m"
@@ -253,17 +261,22 @@ def run_stage(args, dirs: BenchDirs, env: dict, events: int, preload_s: float) -
     pid_file = dirs.data_dir / "logs" / "gaming-follow.pid"
     try:
         wait_until(lambda: healthy(base) and pid_file.exists(), 300, "API + follow service", group)
-        others = threading.Thread(target=other_domains, args=(args.other_every, halt, landed),
-                                  daemon=True)
+        others = threading.Thread(
+            target=other_domains, args=(args.other_every, halt, landed), daemon=True
+        )
         others.start()
         poller.start()
         warm = measure(poller, dirs.landing, f"{tag}-warm", 1, 0, 120)
-        print(f"[{tag}] warm-up file visible after {warm[0].latency} s; settling "
-              f"{args.settle:.0f} s …", flush=True)
+        print(
+            f"[{tag}] warm-up file visible after {warm[0].latency} s; settling "
+            f"{args.settle:.0f} s …",
+            flush=True,
+        )
         time.sleep(args.settle)
         stage.load_average["service"] = list(os.getloadavg())
-        print(f"[{tag}] follow service: {args.files} files, one every {args.interval} s",
-              flush=True)
+        print(
+            f"[{tag}] follow service: {args.files} files, one every {args.interval} s", flush=True
+        )
         served = measure(poller, dirs.landing, f"{tag}-svc", args.files, args.interval, 60)
         stage.service = summarize([s.latency for s in served if s.latency is not None])
         stage.service["missing"] = sum(s.visible is None for s in served)
@@ -281,8 +294,9 @@ def run_stage(args, dirs: BenchDirs, env: dict, events: int, preload_s: float) -
             time.sleep(0.2)
         stage.load_average["sensor"] = list(os.getloadavg())
         print(f"[{tag}] sensor path: {args.sensor_files} files", flush=True)
-        ticked = measure(poller, dirs.landing, f"{tag}-sensor", args.sensor_files,
-                         args.interval, 90)
+        ticked = measure(
+            poller, dirs.landing, f"{tag}-sensor", args.sensor_files, args.interval, 90
+        )
         stage.sensor = summarize([s.latency for s in ticked if s.latency is not None])
         stage.sensor["missing"] = sum(s.visible is None for s in ticked)
     finally:
@@ -331,16 +345,24 @@ def run_platform(args: argparse.Namespace, dirs: BenchDirs, env: dict) -> dict[s
 def print_stage(s: dict) -> None:
     print(rule(f"{s['events']:,} events loaded (preload {s['preload_seconds']} s)"))
     la = s["load_average"]
-    print(f"  follow service  {fmt(s['service'])}  missing {s['service'].get('missing')}"
-          f"  load avg {la.get('service')}")
-    print(f"    its own work per file (read, validate, one transaction): "
-          f"{fmt(s['service_cost_seconds'])}")
-    print(f"  landing sensor  {fmt(s['sensor'])}  missing {s['sensor'].get('missing')}"
-          f"  load avg {la.get('sensor')}")
+    print(
+        f"  follow service  {fmt(s['service'])}  missing {s['service'].get('missing')}"
+        f"  load avg {la.get('service')}"
+    )
+    print(
+        f"    its own work per file (read, validate, one transaction): "
+        f"{fmt(s['service_cost_seconds'])}"
+    )
+    print(
+        f"  landing sensor  {fmt(s['sensor'])}  missing {s['sensor'].get('missing')}"
+        f"  load avg {la.get('sensor')}"
+    )
     goal = s["service"].get("p50", 99) <= GOAL_P50 and s["service"].get("p95", 99) <= GOAL_P95
     print(f"  goal p50 ≤ {GOAL_P50} s, p95 ≤ {GOAL_P95} s: {'MET' if goal else 'NOT MET'}")
-    print(f"  other domains' files landed meanwhile: {s['other_files_landed']}; "
-          f"poll errors {s['poll_errors']}")
+    print(
+        f"  other domains' files landed meanwhile: {s['other_files_landed']}; "
+        f"poll errors {s['poll_errors']}"
+    )
     for check, ok in s["verification"]["checks"].items():
         print(f"  [{'ok' if ok else 'FAIL'}] {check}")
 

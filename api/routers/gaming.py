@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sqlite3
 from typing import Annotated
 
-import sqlite3
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
@@ -46,9 +46,7 @@ class EventPage(BaseModel):
 @router.get("/revenue/{user}", response_model=Revenue, responses=NOT_FOUND)
 def revenue(user: User, con: Store) -> Revenue:
     """Total spend of one user (`gaming.revenue`, served from the real-time store)."""
-    row = con.execute(
-        'SELECT "user", total_spend FROM revenue WHERE "user" = ?', [user]
-    ).fetchone()
+    row = con.execute('SELECT "user", total_spend FROM revenue WHERE "user" = ?', [user]).fetchone()
     if row is None:
         raise ApiError(404, "unknown user", "user")
     return Revenue(user=row[0], total_spend=row[1])

@@ -28,6 +28,7 @@ from loaders.incremental_files import Reconciliation
 PIPELINE_NAME = "gaming_events"
 DATASET = "gaming_raw"
 
+
 def pipeline():
     return warehouse_pipeline(PIPELINE_NAME, DATASET)
 

@@ -12,7 +12,6 @@ Dagster is imported only when reporting is asked for: the loaders run without it
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from loaders.batched_load import LoadReport
 from loaders.file_domain import Reconciled
 from loaders.gaming.realtime import StoreLoad, store_path
+from tributary.settings import TributarySettings
 
 DATASET = "gaming_raw"
 RAW_TABLES = ["events", "quarantine", "files", "file_loads"]
@@ -86,7 +86,7 @@ class DagsterReporter(threading.Thread):
     def __init__(self) -> None:
         super().__init__(name="dagster-reporter", daemon=True)
         self._queue: queue.Queue = queue.Queue()
-        self.enabled = bool(os.environ.get("DAGSTER_HOME"))
+        self.enabled = TributarySettings().dagster_home is not None
         self.reported = 0
 
     def send(self, events: list) -> None:

@@ -85,7 +85,9 @@ def test_the_sensor_stands_aside_while_a_service_runs(built_data_dir):
 
     land("0000.json", [event("A")])
     with service_lock():
-        result = gaming_landing_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral()))
+        result = gaming_landing_sensor(
+            dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
+        )
     assert isinstance(result, dg.SkipReason) and "follow service" in str(result.skip_message)
     assert rows("SELECT count(*) FROM gaming_raw.events") == [(0,)]
 
@@ -145,12 +147,10 @@ def test_kill_9_mid_load_then_restart_loses_and_doubles_nothing(built_data_dir):
         before = store_value("SELECT count(*) FROM files", 0)
         proc = start_service(built_data_dir, **env)
         try:  # kill once this incarnation has made progress, while it works on the next file
-            wait_for(
-                lambda: store_value("SELECT count(*) FROM files", 0) > before
-                or proc.poll() is not None,
-                180,
-                "progress",
+            progressed = lambda n=before, p=proc: (  # noqa: E731
+                store_value("SELECT count(*) FROM files", 0) > n or p.poll() is not None
             )
+            wait_for(progressed, 180, "progress")
             time.sleep(0.3)
         finally:
             proc.send_signal(signal.SIGKILL)
