@@ -18,8 +18,9 @@ For each size (ascending, the same data dir growing):
    ``--poll`` s until it answers ``3.75``. Latency = that answer minus the rename that landed the
    file. The service's own cost per file (read, validate, one store transaction) comes from
    its log.
-4. **Sensor path.** The follow service is stopped (its pid from ``logs/gaming-follow.pid``);
-   ``gaming_landing_sensor`` takes over, and ``--sensor-files`` files are measured the same way.
+4. **Sensor path.** The platform is started again with ``GAMING_FOLLOW_SERVICE=false``:
+   ``gaming_landing_sensor`` loads the files, and ``--sensor-files`` files are measured the
+   same way (with the same other domains' traffic).
 5. **Verification.** The platform stops, one ``python -m loaders.gaming`` catches both sinks up,
    then the store and the warehouse must hold the same number of events per file manifest and
    the warehouse reconciliation must pass.
@@ -34,11 +35,12 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,71 +242,67 @@ def verify(dirs: BenchDirs, env: dict) -> dict[str, Any]:
     return {"store_events": s_events, "warehouse_valid": w_valid, "checks": checks}
 
 
-def run_stage(args, dirs: BenchDirs, env: dict, events: int, preload_s: float) -> Stage:
-    stage = Stage(events, preload_s)
+@contextmanager
+def platform(dirs: BenchDirs, env: dict, name: str, follow: bool) -> Iterator[str]:
+    """``scripts/serve.sh`` on free ports (with or without the follow service), other domains'
+    files landing meanwhile; yields the API's base URL once gaming is served."""
     ports = {
         k: str(free_port())
-        for k in (
-            "TRIBUTARY_DAGSTER_PORT",
-            "TRIBUTARY_API_PORT",
-            "TRIBUTARY_DOCS_PORT",
-            "ADREPORTS_SIM_PORT",
-        )
+        for k in ("TRIBUTARY_DAGSTER_PORT", "TRIBUTARY_API_PORT", "TRIBUTARY_DOCS_PORT")
     }
-    env = {**env, **ports}
+    ports["ADREPORTS_SIM_PORT"] = str(free_port())
+    env = {**env, **ports, "GAMING_FOLLOW_SERVICE": "true" if follow else "false"}
     base = f"http://127.0.0.1:{ports['TRIBUTARY_API_PORT']}"
-    tag = f"{events // 1_000_000}m"
-    print(f"[{tag}] starting scripts/serve.sh …", flush=True)
-    group = ProcessGroup(["bash", "scripts/serve.sh"], env, dirs.logs / f"serve-{tag}.log")
-    halt, landed = threading.Event(), Counter()
-    poller = Poller(base, args.poll)
-    pid_file = dirs.data_dir / "logs" / "gaming-follow.pid"
+    print(f"[{name}] starting scripts/serve.sh …", flush=True)
+    group = ProcessGroup(["bash", "scripts/serve.sh"], env, dirs.logs / f"serve-{name}.log")
     try:
-        wait_until(lambda: healthy(base) and pid_file.exists(), 300, "API + follow service", group)
+        wait_until(lambda: healthy(base), 300, "API", group)
+        yield base
+    finally:
+        group.stop(grace=60)
+
+
+def run_path(
+    args, dirs: BenchDirs, env: dict, tag: str, follow: bool, files: int, stage: Stage
+) -> dict[str, Any]:
+    """One platform start; warm-up, settle, then ``files`` files measured through the API."""
+    halt, landed = threading.Event(), Counter()
+    name = f"{tag}-{'svc' if follow else 'sensor'}"
+    with platform(dirs, env, name, follow) as base:
+        poller = Poller(base, args.poll)
         others = threading.Thread(
             target=other_domains, args=(args.other_every, halt, landed), daemon=True
         )
-        others.start()
-        poller.start()
-        warm = measure(poller, dirs.landing, f"{tag}-warm", 1, 0, 120)
-        print(
-            f"[{tag}] warm-up file visible after {warm[0].latency} s; settling "
-            f"{args.settle:.0f} s …",
-            flush=True,
-        )
-        time.sleep(args.settle)
-        stage.load_average["service"] = list(os.getloadavg())
-        print(
-            f"[{tag}] follow service: {args.files} files, one every {args.interval} s", flush=True
-        )
-        served = measure(poller, dirs.landing, f"{tag}-svc", args.files, args.interval, 60)
-        stage.service = summarize([s.latency for s in served if s.latency is not None])
-        stage.service["missing"] = sum(s.visible is None for s in served)
-        follow_log = dirs.data_dir / "logs" / "gaming-follow.log"
-        stage.service_cost_seconds = summarize(store_costs(follow_log, f"{tag}-svc"))
+        try:
+            others.start()
+            poller.start()
+            warm = measure(poller, dirs.landing, f"{name}-warm", 1, 0, 180)
+            print(
+                f"[{name}] warm-up file visible after {warm[0].latency} s; settling …", flush=True
+            )
+            time.sleep(args.settle)
+            stage.load_average[name] = list(os.getloadavg())
+            print(f"[{name}] {files} files, one every {args.interval} s", flush=True)
+            samples = measure(poller, dirs.landing, name, files, args.interval, 90)
+        finally:
+            halt.set()
+            poller.halt.set()
+    summary = summarize([s.latency for s in samples if s.latency is not None])
+    summary["missing"] = sum(s.visible is None for s in samples)
+    for domain, n in landed.items():
+        stage.other_files_landed[domain] = stage.other_files_landed.get(domain, 0) + n
+    for error, n in poller.errors.items():
+        stage.poll_errors[error] = stage.poll_errors.get(error, 0) + n
+    return summary
 
-        pid = int(pid_file.read_text())
-        os.kill(pid, signal.SIGTERM)  # our own child (serve.sh started it for this bench)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.2)
-        stage.load_average["sensor"] = list(os.getloadavg())
-        print(f"[{tag}] sensor path: {args.sensor_files} files", flush=True)
-        ticked = measure(
-            poller, dirs.landing, f"{tag}-sensor", args.sensor_files, args.interval, 90
-        )
-        stage.sensor = summarize([s.latency for s in ticked if s.latency is not None])
-        stage.sensor["missing"] = sum(s.visible is None for s in ticked)
-    finally:
-        halt.set()
-        poller.halt.set()
-        group.stop(grace=60)
-    stage.other_files_landed = dict(landed)
-    stage.poll_errors = dict(poller.errors)
+
+def run_stage(args, dirs: BenchDirs, env: dict, events: int, preload_s: float) -> Stage:
+    stage = Stage(events, preload_s)
+    tag = f"{events // 1_000_000}m"
+    stage.service = run_path(args, dirs, env, tag, True, args.files, stage)
+    follow_log = dirs.data_dir / "logs" / "gaming-follow.log"
+    stage.service_cost_seconds = summarize(store_costs(follow_log, f"{tag}-svc"))
+    stage.sensor = run_path(args, dirs, env, tag, False, args.sensor_files, stage)
     stage.verification = verify(dirs, env)
     return stage
 

@@ -53,10 +53,12 @@ fi
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
 # gaming: the real-time ingest service (files served within a second; while it runs the
-# gaming landing sensor stands aside). Its pid is written for tools that stop it alone.
-"$VENV/python" -m loaders.gaming --follow >"$TRIBUTARY_DATA_DIR/logs/gaming-follow.log" 2>&1 &
-pids+=($!)
-echo $! >"$TRIBUTARY_DATA_DIR/logs/gaming-follow.pid"
+# gaming landing sensor stands aside), unless GAMING_FOLLOW_SERVICE=false.
+follow=$("$VENV/python" -c 'from loaders.gaming.settings import GamingSettings as S; print(int(S().follow_service))')
+if [ "$follow" = 1 ]; then
+  "$VENV/python" -m loaders.gaming --follow >"$TRIBUTARY_DATA_DIR/logs/gaming-follow.log" 2>&1 &
+  pids+=($!)
+fi
 "$VENV/uvicorn" api.main:app --host 0.0.0.0 --port "$API_PORT" --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)

@@ -165,8 +165,9 @@ def follow(
         sync = WarehouseSync(url, settings.warehouse_sync_seconds)
         if warehouse_sync:
             sync.start()
+        writer = realtime.StoreWriter()
         # Whatever landed while no service ran (and the store exists, published, from here on).
-        done = realtime.load_files(landing)
+        done = writer.load(landing)
         if not done.empty:
             sync.served(done)
         notices = None
@@ -187,7 +188,7 @@ def follow(
                     last_full = time.monotonic()
                 if candidates:
                     try:
-                        done = realtime.load_files(landing, candidates)
+                        done = writer.load(landing, candidates)
                     except Exception:  # e.g. a file deleted between listing and reading
                         log.exception("real-time load failed; the next full listing retries")
                         stop.wait(settings.follow_poll_seconds)
@@ -202,6 +203,7 @@ def follow(
         finally:
             if notices is not None:
                 notices.stop()
+            writer.close()
             if warehouse_sync:
                 sync.stop()
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from loaders.batched_load import ParsedBatch, group_files, parse_batch
@@ -78,6 +79,7 @@ CENTS = Decimal("0.01")
 # Sums of up to 18 integer digits and 10 decimals over any number of events: exact.
 EXACT = Context(prec=80)
 IN_CHUNK = 500  # bound parameters per IN (...) list
+SMALL_BATCH_ROWS = 5_000  # below this, per-user sums in Python beat a DuckDB round trip
 
 
 class StoreMismatch(RuntimeError):
@@ -123,11 +125,21 @@ def _columns(table: pa.Table, names: list[str]) -> Iterable[tuple]:
     return zip(*(table[name].to_pylist() for name in names), strict=True)
 
 
-def _added_spend(events: pa.Table) -> dict[str, tuple[Decimal, int]]:
-    """Per user of the batch: exact sum of spend and number of events (one DuckDB pass)."""
-    if not events.num_rows:
-        return {}
-    con = duck.connect()
+def _added_spend(
+    events: pa.Table, con: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, tuple[Decimal, int]]:
+    """Per user of the batch: exact sum of spend and number of events (a few rows in Python,
+    more in one DuckDB pass; ``con``: a DuckDB connection to reuse)."""
+    if events.num_rows <= SMALL_BATCH_ROWS:
+        out: dict[str, tuple[Decimal, int]] = {}
+        with localcontext(EXACT):
+            for user, spend in _columns(events, ["user", "spend"]):
+                total, n = out.get(user, (Decimal(0), 0))
+                out[user] = (total + Decimal(spend or 0), n + 1)
+        return out
+    own = con is None
+    if con is None:
+        con = duck.connect()
     try:
         con.register("batch_events", events)
         rows = con.execute(
@@ -135,7 +147,10 @@ def _added_spend(events: pa.Table) -> dict[str, tuple[Decimal, int]]:
                FROM batch_events GROUP BY "user" """
         ).fetchall()
     finally:
-        con.close()
+        if own:
+            con.close()
+        else:
+            con.unregister("batch_events")
     return {user: (Decimal(total or 0), n) for user, total, n in rows}
 
 
@@ -194,14 +209,16 @@ def _verify(con: sqlite3.Connection, files: pa.Table) -> None:
             )
 
 
-def apply(con: sqlite3.Connection, batch: ParsedBatch) -> None:
+def apply(
+    con: sqlite3.Connection, batch: ParsedBatch, duck_con: duckdb.DuckDBPyConnection | None = None
+) -> None:
     """Make ``batch`` the current content of its files, in one transaction (all or nothing)."""
     paths = batch.files["source_file"].to_pylist()
     con.execute("BEGIN IMMEDIATE")
     try:
         deltas: dict[str, tuple[Decimal, int]] = {}
         _remove_files(con, list(manifest(con, paths)), deltas)
-        for user, (total, n) in _added_spend(batch.events).items():
+        for user, (total, n) in _added_spend(batch.events, duck_con).items():
             old_total, old_n = deltas.get(user, (Decimal(0), 0))
             deltas[user] = (old_total + total, old_n + n)
         con.executemany(
@@ -247,18 +264,39 @@ class StoreLoad:
         return not self.files
 
 
-def load_files(
-    landing: Landing, candidates: list[LandedFile] | None = None, max_files: int | None = None
-) -> StoreLoad:
-    """Load into the store every file of ``candidates`` (None: the whole listing) that is new
-    or rewritten since the store last read it. Takes the store's writer lock, never the
-    warehouse's."""
-    started = time.perf_counter()
-    done = StoreLoad()
-    settings = GamingSettings()
-    with realtime.store_lock(DOMAIN):
-        con = connect()
-        try:
+class StoreWriter:
+    """The store's writer connection and a DuckDB connection for validation, kept open by a
+    long-running loader (the follow service): a small file then costs milliseconds, not the
+    tens of milliseconds of opening both."""
+
+    def __init__(self) -> None:
+        self.settings = GamingSettings()
+        self.con = connect()
+        self.duck = duck.connect()
+
+    def close(self) -> None:
+        self.con.close()
+        self.duck.close()
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def load(
+        self,
+        landing: Landing,
+        candidates: list[LandedFile] | None = None,
+        max_files: int | None = None,
+    ) -> StoreLoad:
+        """Load into the store every file of ``candidates`` (None: the whole listing) that is
+        new or rewritten since the store last read it. Takes the store's writer lock, never
+        the warehouse's."""
+        started = time.perf_counter()
+        done = StoreLoad()
+        con = self.con
+        with realtime.store_lock(DOMAIN):
             if candidates is None:
                 listed = landing.list()
                 stored = manifest(con)
@@ -266,9 +304,12 @@ def load_files(
                 listed = sorted(candidates, key=lambda f: f.path)
                 stored = manifest(con, [f.path for f in listed])
             pending = pending_files(listed, stored)[:max_files]
-            for group in group_files(pending, settings.files_per_batch, 64 * 1024 * 1024):
-                batch = parse_batch(group, landing.read(group), validate)
-                apply(con, batch)
+            batches = group_files(pending, self.settings.files_per_batch, 64 * 1024 * 1024)
+            for group in batches:
+                batch = parse_batch(
+                    group, landing.read(group), lambda lines: validate(lines, self.duck)
+                )
+                apply(con, batch, self.duck)
                 done.batch_ids.append(batch.batch_id)
                 done.files += [f.path for f in group]
                 done.lines_read += sum(batch.files["lines_read"].to_pylist())
@@ -277,10 +318,16 @@ def load_files(
             if not con.execute("SELECT 1 FROM meta WHERE key = 'version'").fetchone():
                 # An empty landing location is published too: empty tables, not "unpublished".
                 realtime.set_meta(con, {"version": "empty", "published_at": realtime.utc_now()})
-        finally:
-            con.close()
-    done.seconds = round(time.perf_counter() - started, 4)
-    return done
+        done.seconds = round(time.perf_counter() - started, 4)
+        return done
+
+
+def load_files(
+    landing: Landing, candidates: list[LandedFile] | None = None, max_files: int | None = None
+) -> StoreLoad:
+    """One load with a writer of its own (see :meth:`StoreWriter.load`)."""
+    with StoreWriter() as writer:
+        return writer.load(landing, candidates, max_files)
 
 
 def catch_up(_warehouse: object = None) -> Path:
