@@ -180,7 +180,7 @@ def store_costs(log: Path, tag: str) -> list[float]:
     """The follow service's own seconds per store load of this phase's files."""
     costs = []
     for line in log.read_text(errors="replace").splitlines():
-        if (m := SERVED_LOG.search(line)) and f"live-{tag}-" in line:
+        if (m := SERVED_LOG.search(line)) and f"live-{tag}-" in line and "-warm-" not in line:
             costs.append(json.loads(m.group(1))["seconds"])
     return costs
 

@@ -133,8 +133,10 @@ class S3Watcher:
             page = self.landing.fs.call_s3("list_objects_v2", **request)
             for obj in page.get("Contents", []):
                 key = obj["Key"]
-                self.start_after = max(self.start_after, key)
+                # Only event files move the mark: a marker such as _SUCCESS sorts after the
+                # digits and would hide the next files.
                 if _event_file(key.rsplit("/", 1)[-1]):
+                    self.start_after = max(self.start_after, key)
                     info = {"ETag": obj.get("ETag"), "size": obj.get("Size")}
                     path = f"s3://{self.bucket}/{key}"
                     out.append(LandedFile(path, fingerprint(info), int(obj.get("Size") or 0)))
