@@ -342,10 +342,10 @@ def run_platform(args: argparse.Namespace, dirs: BenchDirs, env: dict) -> dict[s
 
 def print_stage(s: dict) -> None:
     print(rule(f"{s['events']:,} events loaded (preload {s['preload_seconds']} s)"))
-    la = s["load_average"]
+    la = {k.rsplit("-", 1)[-1]: [round(x, 1) for x in v] for k, v in s["load_average"].items()}
     print(
         f"  follow service  {fmt(s['service'])}  missing {s['service'].get('missing')}"
-        f"  load avg {la.get('service')}"
+        f"  load avg {la.get('svc')}"
     )
     print(
         f"    its own work per file (read, validate, one transaction): "
