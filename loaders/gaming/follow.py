@@ -101,6 +101,9 @@ class WarehouseSync:
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
+        # Reports the child did not take are lost (Dagster history only); never hang on exit
+        # flushing them into a pipe nobody reads.
+        self.reports.cancel_join_thread()
 
 
 def _warehouse_worker(url, every, wake, halt, reports, parent: int) -> None:
