@@ -74,6 +74,8 @@ DOMAIN = FileDomain(
     publish=publish_serving,
     served_marts=("gaming/revenue", "gaming/user_events"),
     served_metadata=realtime.row_counts,
+    served_description="The real-time store the API serves (serving/gaming/realtime.sqlite): "
+    "brought up to the landing location here; the follow service keeps it current.",
     serve_after_load=True,
     check_description="Every line read is a valid event or quarantined, and exactly those "
     "rows landed.",
