@@ -4,7 +4,12 @@
 # webserver and daemon, a workspace that loads the code location from the code server.
 set -euo pipefail
 cd /app
-scripts/dagster-home.sh
+# An instance file we cannot replace (one mounted by Dagster's Helm chart) is kept as it is.
+if [ -e "$DAGSTER_HOME/dagster.yaml" ] && [ ! -w "$DAGSTER_HOME" ]; then
+  echo "keeping $DAGSTER_HOME/dagster.yaml (not writable here)" >&2
+else
+  scripts/dagster-home.sh
+fi
 source scripts/ports.sh
 # Services may start before PostgreSQL accepts connections: wait for it (up to 2 minutes).
 python - <<'PY'
@@ -25,9 +30,27 @@ while url:
             raise
         time.sleep(1)
 PY
+code_server_host() {
+  python -c 'from tributary.settings import TributarySettings as T; print(T().code_server_host)'
+}
+# The webserver and daemon load the code location once at start (a webserver that came up first
+# shows the load error until someone reloads): wait for the code server to answer its gRPC
+# health check, up to 10 minutes (loading the definitions took 1-3 min on a loaded 2-core host).
+wait_for_code_server() {
+  local host deadline
+  host=$(code_server_host)
+  deadline=$((SECONDS + 600))
+  until dagster api grpc-health-check -h "$host" -p "$CODE_SERVER_PORT" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "code server $host:$CODE_SERVER_PORT not serving; starting anyway" >&2
+      return 0
+    fi
+    sleep 2
+  done
+}
 workspace() {
   local host
-  host=$(python -c 'from tributary.settings import TributarySettings as T; print(T().code_server_host)')
+  host=$(code_server_host)
   local tmp
   tmp=$(mktemp "$DAGSTER_HOME/.workspace.yaml.XXXXXX")
   printf 'load_from:\n  - grpc_server:\n      host: "%s"\n      port: %s\n      location_name: tributary\n' \
@@ -42,8 +65,12 @@ case "$role" in
   code-server)
     exec dagster code-server start -m orchestration.definitions --location-name tributary \
       -h 0.0.0.0 -p "$CODE_SERVER_PORT" "$@" ;;
-  dagster-webserver) exec dagster-webserver -h 0.0.0.0 -p "$DAGSTER_PORT" -w "$(workspace)" "$@" ;;
-  dagster-daemon) exec dagster-daemon run -w "$(workspace)" "$@" ;;
+  dagster-webserver)
+    wait_for_code_server
+    exec dagster-webserver -h 0.0.0.0 -p "$DAGSTER_PORT" -w "$(workspace)" "$@" ;;
+  dagster-daemon)
+    wait_for_code_server
+    exec dagster-daemon run -w "$(workspace)" "$@" ;;
   materialize) exec python -m orchestration.materialize_all "$@" ;;
   adreports-provider) exec python -m simulation.adreports --port "$SIM_PORT" "$@" ;;
   # The sample inputs `make sample` writes (landing files, the shop database), once.

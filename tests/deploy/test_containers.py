@@ -1,20 +1,20 @@
 """The container deployment end to end (slow): the local base images (deploy/local-base.sh,
-tarballs cached in ~/.cache/tributary), the project image, `podman-compose up -d` on free ports,
-then over HTTP the API's /health, a PUT /location that lands in the compose PostgreSQL, a
-materialisation launched through Dagster's GraphQL API (run by the code server, stored in
-PostgreSQL), and `down -v` leaving no container or volume. Skips without podman/mmdebstrap,
-except in CI (CI=true), where it fails.
-
-Opt-in for now (TRIBUTARY_CONTAINER_TEST=1): it has not yet passed end to end on this machine
-kind, and a CI machine without podman would fail the whole suite (issue 17 stays open)."""
+tarballs cached in ~/.cache/tributary), the project image (uv's downloads cached by the build's
+cache mount), `podman-compose up -d` under a project name of its own on free ports, then over HTTP
+the API's /health, a PUT /location that lands in the compose PostgreSQL, a materialisation
+launched through Dagster's GraphQL API (run by the code server, stored in PostgreSQL), and
+`down -v` leaving no container, volume or pod. Needs podman, runc and mmdebstrap (`make ci-deps`
+installs them): skips without them, except in CI (CI=true), where it fails."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -24,34 +24,63 @@ import pytest
 from tests.conftest import IN_CI, free_port
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT = "tributary-test"
-IMAGE, POSTGRES_IMAGE = "localhost/tributary:test", "localhost/tributary-postgres:test"
+# A project name per run (containers, volumes and the pod are named after it) and an image tag per
+# checkout: concurrent runs from other checkouts on the same machine never touch each other's.
+PROJECT = f"tributary-test-{uuid.uuid4().hex[:8]}"
+IMAGE = f"localhost/tributary:test-{hashlib.sha1(str(REPO).encode()).hexdigest()[:8]}"
+POSTGRES_IMAGE = "localhost/tributary-postgres:test"
 BASE = "localhost/debian-python:bookworm"
+TOOLS = ("podman", "runc", "mmdebstrap")
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 def _tools_or_skip() -> None:
-    if os.environ.get("TRIBUTARY_CONTAINER_TEST") != "1":
-        pytest.skip("opt-in: TRIBUTARY_CONTAINER_TEST=1 (not yet green end to end; issue 17)")
-    missing = [tool for tool in ("podman", "mmdebstrap", "runc") if not shutil.which(tool)]
+    missing = [tool for tool in TOOLS if not shutil.which(tool)]
     if missing and IN_CI:
-        pytest.fail(f"CI=true but {missing} missing: apt-get install podman runc mmdebstrap")
+        pytest.fail(f"CI=true but {', '.join(missing)} missing: `make ci-deps` installs them")
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (apt-get install podman runc mmdebstrap)")
+        pytest.skip(f"needs {', '.join(missing)} (`make ci-deps` as root, or apt-get install)")
 
 
-def _run(env: dict, *command: str, timeout: float = 900) -> float:
+def _run(env: dict, *command: str, timeout: float = 1200) -> float:
     started = time.monotonic()
     subprocess.run(command, cwd=REPO, env=env, check=True, timeout=timeout)
     return time.monotonic() - started
 
 
+def _image_id(env: dict, image: str) -> str | None:
+    inspect = ["podman", "image", "inspect", "--format", "{{.Id}}", image]
+    found = subprocess.run(inspect, env=env, capture_output=True, text=True)
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
 def _leftovers(env: dict) -> str:
     label = f"label=io.podman.compose.project={PROJECT}"
-    ps = ["podman", "ps", "-a", "-q", "--filter", label]
-    volumes = ["podman", "volume", "ls", "-q", "--filter", label]
-    return "".join(subprocess.check_output(c, env=env, text=True) for c in (ps, volumes))
+    commands = (
+        ["podman", "ps", "-a", "-q", "--filter", label],
+        ["podman", "volume", "ls", "-q", "--filter", label],
+        ["podman", "pod", "ls", "-q", "--filter", f"name=pod_{PROJECT}"],
+    )
+    return "".join(subprocess.check_output(c, env=env, text=True) for c in commands)
+
+
+def _logs(env: dict) -> None:
+    """The tail of every container's log of this project, printed when the test fails."""
+    label = f"label=io.podman.compose.project={PROJECT}"
+    names = subprocess.run(
+        ["podman", "ps", "-a", "--filter", label, "--format", "{{.Names}} {{.Status}}"],
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    for line in names:
+        name = line.split()[0]
+        logs = subprocess.run(
+            ["podman", "logs", "--tail", "40", name], env=env, capture_output=True
+        )
+        tail = (logs.stdout + logs.stderr).decode(errors="replace")
+        print(f"===== {line}\n{tail}", file=sys.stderr)
 
 
 def _wait(what: str, check, timeout: float):
@@ -60,7 +89,7 @@ def _wait(what: str, check, timeout: float):
         try:
             if result := check():
                 return result
-        except (httpx.HTTPError, psycopg.OperationalError, KeyError, TypeError):
+        except (httpx.HTTPError, psycopg.OperationalError, KeyError, TypeError, IndexError):
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s")
@@ -68,7 +97,9 @@ def _wait(what: str, check, timeout: float):
 
 
 def _graphql(base: str, query: str, variables: dict | None = None) -> dict:
-    body = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables or {}})
+    body = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
+    )
     body.raise_for_status()
     assert not body.json().get("errors"), body.json()
     return body.json()["data"]
@@ -84,7 +115,22 @@ LAUNCH = """mutation Launch($selector: JobOrPipelineSelector!) {
 STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 
 
-def test_compose_stack_serves_stores_and_materialises(tmp_path):
+LOCATION = (
+    "{ workspaceOrError { ... on Workspace { locationEntries"
+    " { locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+)
+REPOSITORIES = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
+
+
+def _location_loaded(dagster: str) -> bool:
+    """The webserver holds the code location (it starts only once the code server answers; no
+    reload is needed, and a reload would restart the code server's load)."""
+    data = _graphql(dagster, LOCATION)
+    [entry] = data["workspaceOrError"]["locationEntries"]
+    return entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+
+
+def test_compose_stack_serves_stores_and_materialises():
     _tools_or_skip()
     ports = {
         name: str(free_port())
@@ -108,21 +154,29 @@ def test_compose_stack_serves_stores_and_materialises(tmp_path):
     figures = {"base": _run(env, "deploy/local-base.sh")}
     build = ("podman", "build", "--runtime", "runc", "--network", "host", "--quiet")
     base = ("--build-arg", f"BASE_IMAGE={BASE}")
+    previous = {image: _image_id(env, image) for image in (IMAGE, POSTGRES_IMAGE)}
     figures["image"] = _run(env, *build, *base, "-t", IMAGE, ".")
     _run(env, *build, "-t", POSTGRES_IMAGE, "deploy/postgres")
+    for image, old in previous.items():
+        if old and old != _image_id(env, image):
+            # The last run's image, untagged by the build above (layers still used stay).
+            subprocess.run(["podman", "rmi", old], env=env, capture_output=True, timeout=300)
     compose = (str(Path(sys.executable).parent / "podman-compose"), "-p", PROJECT)
     api, dagster = (
         f"http://127.0.0.1:{ports[k]}" for k in ("TRIBUTARY_API_PORT", "TRIBUTARY_DAGSTER_PORT")
     )
     pg = f"postgresql://tributary:tributary@127.0.0.1:{ports['POSTGRES_PORT']}"
+    passed = False
     try:
-        _run(env, *compose, "up", "-d", "--no-build")
-        health = _wait("API /health", lambda: httpx.get(f"{api}/health").json(), 240)
+        up = time.monotonic()
+        _run(env, *compose, "up", "-d", "--no-build", timeout=600)
+        health = _wait("API /health", lambda: httpx.get(f"{api}/health").json(), 300)
         assert health["status"] == "ok"
+        figures["api up"] = time.monotonic() - up
 
         point = {"timestamp": "2017-01-01 13:05:12", "lat": 40.701, "long": -73.916}
         point |= {"accuracy": 11.3, "speed": 1.4, "user_id": "compose-test"}
-        response = httpx.put(f"{api}/location", json=point)
+        response = httpx.put(f"{api}/location", json=point, timeout=30)
         assert response.status_code == 200, response.text
         with psycopg.connect(f"{pg}/location") as con:
             [(stored,)] = con.execute(
@@ -130,29 +184,16 @@ def test_compose_stack_serves_stores_and_materialises(tmp_path):
             ).fetchall()
         assert stored == 1
 
-        # A webserver that started before the code server keeps the load error until reloaded.
-        reload = 'mutation { reloadRepositoryLocation(repositoryLocationName: "tributary") { __typename } }'
-        _wait(
-            "code location loaded",
-            lambda: (
-                _graphql(dagster, reload)
-                and _graphql(
-                    dagster,
-                    "{ workspaceOrError { ... on Workspace { locationEntries"
-                    " { locationOrLoadError { __typename } } } } }",
-                )["workspaceOrError"]["locationEntries"][0]["locationOrLoadError"]["__typename"]
-                == "RepositoryLocation"
-            ),
-            240,
-        )
-        repos = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
-        [repo] = _graphql(dagster, repos)["repositoriesOrError"]["nodes"]
+        _wait("code location loaded by the webserver", lambda: _location_loaded(dagster), 600)
+        figures["dagster up"] = time.monotonic() - up
+        [repo] = _graphql(dagster, REPOSITORIES)["repositoriesOrError"]["nodes"]
         selector = {"repositoryLocationName": "tributary", "repositoryName": repo["name"]}
         launched = _graphql(
             dagster, LAUNCH, {"selector": {**selector, "jobName": "location_refresh"}}
         )
         assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["launchRun"]["run"]["runId"]
+        run_started = time.monotonic()
         status = _wait(
             "location_refresh finished",
             lambda: (
@@ -160,16 +201,22 @@ def test_compose_stack_serves_stores_and_materialises(tmp_path):
                 in ("SUCCESS", "FAILURE", "CANCELED")
                 and s
             ),
-            600,
+            900,
         )
         assert status == "SUCCESS"
+        figures["run"] = time.monotonic() - run_started
         with psycopg.connect(f"{pg}/dagster") as con:
             [(stored_status,)] = con.execute(
                 "SELECT status FROM runs WHERE run_id = %s", [run_id]
             ).fetchall()
         assert stored_status == "SUCCESS"  # Dagster's run storage is the compose PostgreSQL
+        passed = True
     finally:
-        subprocess.run([*compose, "down", "-v"], cwd=REPO, env=env, timeout=300)
+        if not passed:
+            _logs(env)
+        down = time.monotonic()
+        subprocess.run([*compose, "down", "-v"], cwd=REPO, env=env, timeout=600)
+        figures["down"] = time.monotonic() - down
     assert _leftovers(env) == ""
     figures["total"] = time.monotonic() - started
     print("container test seconds:", {k: round(v) for k, v in figures.items()})
