@@ -168,7 +168,7 @@ def test_kill_9_mid_load_then_restart_loses_and_doubles_nothing(built_data_dir):
     proc = start_service(built_data_dir, **env)
     try:
         wait_for(lambda: store_value("SELECT count(*) FROM files", 0) == 6, 300, "store complete")
-        wait_for(lambda: warehouse_files() == 6, 300, "warehouse complete", every=1.0)
+        wait_for(lambda: warehouse_files() == 6, 600, "warehouse complete", every=1.0)
     finally:
         stop_service(proc)
     valid = generated.lines - generated.defective_lines
