@@ -1,4 +1,5 @@
-"""Dependencies: a cursor on a domain's newest serving snapshot; the patterns parameters share
+"""Dependencies: a cursor on a domain's newest serving snapshot (or, for the real-time domains,
+a connection on its real-time store: :mod:`tributary.realtime`); the patterns parameters share
 (one regex for the OpenAPI schema and the hand validation that answers 400 with it)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from functools import cache
 
 import duckdb
 
+from tributary.realtime import RealtimeReader
 from tributary.serving import SnapshotReader
 from tributary.serving_sqlite import SqliteSnapshotReader
 
@@ -18,9 +20,16 @@ TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 IDENTIFIER = r"^[^\x00-\x1f\x7f]+$"  # no control characters
 
 
+# Domains served from a real-time store instead of snapshots.
+REALTIME_DOMAINS = frozenset({"gaming"})
+
+
 @cache
-def reader(domain: str) -> SnapshotReader | SqliteSnapshotReader:
-    """The process's reader of ``domain``'s snapshot (both kinds answer ``info()``)."""
+def reader(domain: str) -> SnapshotReader | SqliteSnapshotReader | RealtimeReader:
+    """The process's reader of ``domain``: its real-time store, SQLite or DuckDB snapshot (each
+    kind answers ``info()``)."""
+    if domain in REALTIME_DOMAINS:
+        return RealtimeReader(domain)
     return SqliteSnapshotReader(domain) if domain in SQLITE_DOMAINS else SnapshotReader(domain)
 
 

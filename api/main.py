@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api import errors, observability
 from api.deps import reader
-from api.routers import adreports, commerce, events, gaming, location, players
+from api.routers import adreports, commerce, events, features, gaming, location, players
 from tributary.serving import SnapshotMissing, SnapshotUnreadable
 
 DOMAINS = ["gaming", "players", "commerce", "adreports", "events"]
@@ -49,6 +49,7 @@ app.add_middleware(location.WritePath)
 app.include_router(commerce.router)
 app.include_router(events.router)
 app.add_middleware(events.StatsPath)
+app.include_router(features.router)
 app.add_middleware(observability.Observability)  # outermost: sees the PUT fast path too
 observability.REGISTRY.register(observability.SnapshotVersions(DOMAINS))
 

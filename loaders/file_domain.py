@@ -47,6 +47,9 @@ class FileDomain:
     publish: Callable[[duckdb.DuckDBPyConnection | None], Path | None]  # the serving snapshot
     rows_table: str = "events"  # the raw table of valid rows (its asset carries the check)
     served_marts: Sequence[str] = ()  # "schema/table" of the marts the snapshot copies
+    # metadata of the serving/<name> asset after a publish (None: the snapshot's row counts)
+    served_metadata: Callable[[], dict] | None = None
+    served_description: str | None = None  # of serving/<name> (None: the snapshot's)
     # The marts are views over the raw tables: a load alone makes the snapshot current, so the
     # CLI and the near-real-time sensor publish right after loading (else dbt build comes first).
     serve_after_load: bool = False

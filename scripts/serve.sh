@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Start the Dagster webserver + daemon (:3000), the API (:8000) and the dbt docs site (:8080);
-# Ctrl-C stops all three. `--materialize` (what `make demo` runs) brings the UI up first, then
-# materialises every asset once (the run shows in the UI as it goes), then generates and serves
-# the dbt docs: the UI is there in about a minute instead of after the whole first build. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
+# Start the Dagster webserver + daemon (:3000), the API (:8000), the gaming ingest service and
+# the dbt docs site (:8080); Ctrl-C stops them all. `--materialize` (what `make demo` runs) brings
+# the UI up first, then materialises every asset once (the run shows in the UI as it goes), then
+# generates and serves the dbt docs: the UI is there in about a minute instead of after the whole
+# first build. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
 # TRIBUTARY_API_PORT, TRIBUTARY_DOCS_PORT, ADREPORTS_SIM_PORT), so two stacks can run side by side.
 set -euo pipefail
 # Job control: each service gets its own process group (and keeps SIGINT, which a plain
@@ -56,6 +57,23 @@ fi
 "$VENV/dg" dev -h 0.0.0.0 -p "$DAGSTER_PORT" \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
+# The features consumer (events scenario 4): the stream → the online feature store the
+# /features endpoints read, in its own process, when the events stream is configured.
+FEATURES_MSG="consumer off (set EVENTS_NATS_URL)"
+if [ -n "${EVENTS_NATS_URL:-}" ]; then
+  FEATURES_MSG="consumer running, into the embedded store"
+  [ -n "${FEATURES_REDIS_URL:-}" ] && FEATURES_MSG="consumer running, into Redis"
+  "$VENV/python" -m loaders.events features --follow \
+    >"$TRIBUTARY_DATA_DIR/logs/events-features.log" 2>&1 &
+  pids+=($!)
+fi
+# gaming: the real-time ingest service (files served within a second; while it runs the
+# gaming landing sensor stands aside), unless GAMING_FOLLOW_SERVICE=false.
+follow=$("$VENV/python" -c 'from loaders.gaming.settings import GamingSettings as S; print(int(S().follow_service))')
+if [ "$follow" = 1 ]; then
+  "$VENV/python" -m loaders.gaming --follow >"$TRIBUTARY_DATA_DIR/logs/gaming-follow.log" 2>&1 &
+  pids+=($!)
+fi
 "$VENV/uvicorn" api.main:app --host 0.0.0.0 --port "$API_PORT" --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
@@ -95,8 +113,10 @@ cat <<MSG
   API          http://localhost:$API_PORT/docs   (health: http://localhost:$API_PORT/health)
   dbt docs     http://localhost:$DOCS_PORT
   ad reports   $ADREPORTS_API_URL   (provider the adreports pull uses)
+  gaming       python -m loaders.gaming --follow   (real-time ingest service)
   logs         $TRIBUTARY_DATA_DIR/logs/
+  features     $FEATURES_MSG
 
-Ctrl-C stops all three.
+Ctrl-C stops them all.
 MSG
 wait -n "${pids[@]}" || true

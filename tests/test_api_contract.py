@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import sqlite3
 
 import duckdb
 import pytest
@@ -16,6 +17,7 @@ from api.main import app
 from api.observability import Observability
 from api.routers.location import WritePath
 from tributary.platforms import PLATFORMS
+from tributary.realtime import RealtimeReader
 from tributary.serving import SnapshotReader
 
 
@@ -40,7 +42,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(http):
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     error = {"$ref": "#/components/schemas/ErrorBody"}
     operations = [(m, p, op) for p, ops in schema["paths"].items() for m, op in ops.items()]
-    assert len(operations) == 12
+    assert len(operations) == 14
     for method, path, op in operations:
         for status in ("400", "404", "405", "422", "503"):
             content = op["responses"][status]["content"]
@@ -91,6 +93,7 @@ def test_parameters_carry_their_formats_patterns_enums_and_bounds(http):
 
 def test_a_control_character_in_an_id_is_refused_naming_it(http, monkeypatch):
     monkeypatch.setattr(SnapshotReader, "cursor", lambda self: duckdb.connect().cursor())
+    monkeypatch.setattr(RealtimeReader, "cursor", lambda self: sqlite3.connect(":memory:"))
     for path, field, status in [
         ("/gaming/revenue/a%00b", "user", 422),
         ("/api/user-stats?user_id=a%01b", "user_id", 400),
@@ -103,13 +106,13 @@ def test_an_unreadable_snapshot_is_logged_and_degrades_health(http, data_dir, ca
     serving = data_dir / "serving"
     for domain in ("gaming", "players"):
         (serving / domain).mkdir(parents=True)
-    (serving / "gaming" / "CURRENT").write_text("20261204T000000-deleted.duckdb\n")
+    (serving / "gaming" / "realtime.sqlite").write_bytes(b"not a database" * 100)
     (serving / "players" / "20261204T000000-truncated.duckdb").write_bytes(b"DUCK" * 10)
     (serving / "players" / "CURRENT").write_text("20261204T000000-truncated.duckdb\n")
 
     health = http.get("/health").json()
     assert health["status"] == "degraded"
-    assert "deleted.duckdb" in health["domains"]["gaming"]["error"]
+    assert "realtime.sqlite" in health["domains"]["gaming"]["error"]
     assert "truncated.duckdb" in health["domains"]["players"]["error"]
     assert health["domains"]["commerce"] == {  # never published: not an error
         "published": False,
@@ -123,7 +126,7 @@ def test_an_unreadable_snapshot_is_logged_and_degrades_health(http, data_dir, ca
     r = http.get("/gaming/revenue/A")
     assert r.status_code == 503
     assert "unavailable" in r.json()["error"]["reason"]
-    assert "deleted.duckdb" in r.json()["error"]["reason"]
+    assert "realtime.sqlite" in r.json()["error"]["reason"]
 
 
 def test_requests_carry_an_id_and_are_logged_as_json(http, caplog, monkeypatch):

@@ -1,13 +1,14 @@
-"""``/gaming``: revenue per user and a user's events, from the gaming serving snapshot."""
+"""``/gaming``: revenue per user and a user's events, from the gaming real-time store
+(``serving/gaming/realtime.sqlite``, updated a file at a time by the loader)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import sqlite3
 from typing import Annotated
 
-import duckdb
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
@@ -15,7 +16,7 @@ from api.deps import IDENTIFIER, snapshot
 from api.errors import ApiError, ErrorBody
 
 router = APIRouter(prefix="/gaming", tags=["gaming"])
-Snapshot = Annotated[duckdb.DuckDBPyConnection, Depends(snapshot("gaming"))]
+Store = Annotated[sqlite3.Connection, Depends(snapshot("gaming"))]
 User = Annotated[
     str, Path(max_length=256, pattern=IDENTIFIER, description="The player (`user` field).")
 ]
@@ -43,11 +44,9 @@ class EventPage(BaseModel):
 
 
 @router.get("/revenue/{user}", response_model=Revenue, responses=NOT_FOUND)
-def revenue(user: User, con: Snapshot) -> Revenue:
-    """Total spend of one user (`gaming.revenue`)."""
-    row = con.execute(
-        'SELECT "user", total_spend FROM gaming.revenue WHERE "user" = ?', [user]
-    ).fetchone()
+def revenue(user: User, con: Store) -> Revenue:
+    """Total spend of one user (`gaming.revenue`, served from the real-time store)."""
+    row = con.execute('SELECT "user", total_spend FROM revenue WHERE "user" = ?', [user]).fetchone()
     if row is None:
         raise ApiError(404, "unknown user", "user")
     return Revenue(user=row[0], total_spend=row[1])
@@ -69,7 +68,7 @@ def _decode(cursor: str) -> tuple[str, str, int]:
 @router.get("/users/{user}/events", response_model=EventPage, responses=NOT_FOUND)
 def user_events(
     user: User,
-    con: Snapshot,
+    con: Store,
     limit: Annotated[int, Query(ge=1, le=1000, description="Events per page.")] = 100,
     cursor: Annotated[str | None, Query(max_length=2048, description="From `next_cursor`.")] = None,
 ) -> EventPage:
@@ -78,7 +77,7 @@ def user_events(
     rows = con.execute(
         """
         SELECT "timestamp", evtname, spend, source_file, line_number
-        FROM gaming.user_events
+        FROM user_events
         WHERE "user" = ? AND ("timestamp", source_file, line_number) > (?, ?, ?)
         ORDER BY "timestamp", source_file, line_number
         LIMIT ?
@@ -86,7 +85,7 @@ def user_events(
         [user, *after, limit + 1],
     ).fetchall()
     if not rows and cursor is None:
-        known = con.execute('SELECT 1 FROM gaming.revenue WHERE "user" = ?', [user]).fetchone()
+        known = con.execute('SELECT 1 FROM revenue WHERE "user" = ?', [user]).fetchone()
         if known is None:
             raise ApiError(404, "unknown user", "user")
     page = rows[:limit]

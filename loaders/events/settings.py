@@ -22,6 +22,10 @@ class EventsSettings(Settings, env_prefix="EVENTS_"):
     """subject the events are published on"""
     nats_durable: str = "tributary-lake"
     """durable consumer name"""
+    features_durable: str = "tributary-features"
+    """durable name of the features consumer (the online product features, a second consumer of the same subject)"""
+    features_ack_wait: float = 30.0
+    """seconds before JetStream redelivers a message the features consumer fetched but did not acknowledge (set when the durable is created)"""
     batch_bytes: int = 256 * 1024 * 1024
     """input bytes per landing batch (bounds memory, not the backlog)"""
     compact_min_files: int = 8

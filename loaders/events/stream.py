@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from loaders.events.commit import BatchResult, batch_rel, land_lines
 from loaders.events.compaction import compact
+from loaders.events.jetstream import ensure_stream
 from loaders.events.lake import Lake, lake_lock
 from loaders.events.settings import EventsSettings
 
@@ -38,16 +39,6 @@ class StreamLoad:
     @property
     def batch_ids(self) -> list[str]:
         return [b.batch_id for b in self.batches]
-
-
-async def ensure_stream(js, stream: str, subject: str) -> None:
-    """Create the stream when it does not exist yet."""
-    from nats.js.errors import NotFoundError
-
-    try:
-        await js.stream_info(stream)
-    except NotFoundError:
-        await js.add_stream(name=stream, subjects=[subject])
 
 
 def _land_messages(lake: Lake, con, stream: str, msgs: list) -> BatchResult:

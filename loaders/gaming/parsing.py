@@ -16,6 +16,7 @@ Unknown extra fields are ignored. ``spend`` keeps its exact text; sums happen as
 
 from __future__ import annotations
 
+import duckdb
 import pyarrow as pa
 
 from loaders.incremental_files import LINE_QUARANTINE_SCHEMA, lines_table, split_classified
@@ -93,8 +94,11 @@ classified AS (
 """
 
 
-def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Split a lines table into (events, quarantine) Arrow tables."""
+def validate(
+    lines: pa.Table, con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """Split a lines table into (events, quarantine) Arrow tables (``con``: a DuckDB
+    connection to reuse)."""
     return split_classified(
         lines,
         f"{_CLASSIFY} SELECT * FROM classified",
@@ -103,4 +107,5 @@ def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
            CASE WHEN spend_type IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE')
                 THEN spend_value END AS spend""",
         EVENTS_SCHEMA,
+        con,
     )

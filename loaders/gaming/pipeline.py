@@ -2,8 +2,10 @@
 
 ``plan_load`` (under the warehouse lock) compares the landing listing with
 ``gaming_raw.files`` and reads only new or rewritten files; dlt loads them and
-``publish_serving`` copies the marts (views over the raw tables) so the API sees the new
-rows. :func:`loaders.file_domain.load_once` runs the steps in that order.
+``publish_serving`` brings the real-time store (:mod:`loaders.gaming.realtime`, what the API
+serves) up to the landing location. :func:`loaders.file_domain.load_once` runs the steps in
+that order; the follow service (:mod:`loaders.gaming.follow`) runs the store load first and
+the warehouse load beside it, so the API never waits for the warehouse lock.
 """
 
 from __future__ import annotations
@@ -16,26 +18,15 @@ from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
+from loaders.gaming import realtime
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import validate
 from loaders.gaming.settings import GamingSettings
 from loaders.gaming.source import gaming_events_source
 from loaders.incremental_files import Reconciliation
-from tributary import serving
 
 PIPELINE_NAME = "gaming_events"
 DATASET = "gaming_raw"
-
-# What the API serves: the marts plus the per-user event list in page order.
-SERVED_TABLES = [
-    serving.ServedTable("gaming", "revenue", "SELECT * FROM gaming.revenue", order_by='"user"'),
-    serving.ServedTable(
-        "gaming",
-        "user_events",
-        "SELECT * FROM gaming.user_events",
-        order_by='"user", "timestamp", source_file, line_number',
-    ),
-]
 
 
 def pipeline():
@@ -61,8 +52,9 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
-    """Copy the gaming marts into a fresh serving snapshot. Caller holds the lock."""
-    return serving.publish_if_built("gaming", SERVED_TABLES, warehouse)
+    """Load every pending file into the real-time store (its own lock, never the
+    warehouse's: the connection is not used)."""
+    return realtime.catch_up(warehouse)
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
@@ -81,6 +73,9 @@ DOMAIN = FileDomain(
     reconcile=reconcile,
     publish=publish_serving,
     served_marts=("gaming/revenue", "gaming/user_events"),
+    served_metadata=realtime.row_counts,
+    served_description="The real-time store the API serves (serving/gaming/realtime.sqlite): "
+    "brought up to the landing location here; the follow service keeps it current.",
     serve_after_load=True,
     check_description="Every line read is a valid event or quarantined, and exactly those "
     "rows landed.",

@@ -16,3 +16,15 @@ class GamingSettings(Settings, env_prefix="GAMING_"):
     """minimum interval between sensor ticks; Dagster 1.13's sensor daemon loops every 5 s, so ticks come every 5 s (setting 5 here makes them drift to 10 s)"""
     files_per_batch: int = 200
     """files read and validated together while dlt extracts; bounds memory (about 17x the batch's bytes)"""
+    follow_service: bool = True
+    """whether `make serve` starts the gaming follow service (false: `gaming_landing_sensor` loads new files, every 5 s at best, behind other domains' runs)"""
+    follow_poll_seconds: float = 0.1
+    """how often the follow service (`python -m loaders.gaming --follow`) checks the landing location for new files (one directory stat, or one S3 LIST after the last key)"""
+    follow_rescan_seconds: float = 5.0
+    """how often the follow service lists the whole landing location (catches in-place rewrites and S3 keys that sort before the last one seen)"""
+    warehouse_sync_seconds: float = 5.0
+    """how often the follow service loads new files into the warehouse (`gaming_raw`, dbt's input); the API never waits for it"""
+    nats_url: str | None = None
+    """NATS server whose S3 event notifications (the S3 event JSON) tell the follow service about new objects at once, e.g. `nats://127.0.0.1:4222`; unset: polling only"""
+    nats_subject: str = "gaming.landed"
+    """NATS subject of those S3 event notifications"""

@@ -41,9 +41,12 @@ def serving_snapshot_asset(
     domain: str,
     served_marts: Sequence[str],
     publish: Callable[[], object],
+    metadata: Callable[[], dict] | None = None,
+    description: str | None = None,
 ) -> dg.AssetsDefinition:
     """``serving/<domain>``: the read-only snapshot of the marts (``schema/table``) the API
-    serves."""
+    serves (``metadata``: what to report after a publish; default the snapshot's row
+    counts)."""
 
     @dg.asset(
         key=dg.AssetKey(["serving", domain]),
@@ -51,13 +54,15 @@ def serving_snapshot_asset(
         deps=[dg.AssetKey.from_user_string(m) for m in served_marts],
         kinds={"duckdb"},
         op_tags=WAREHOUSE_WRITER_TAGS,
-        description=f"Read-only snapshot of the {domain} marts that the API serves "
+        description=description
+        or f"Read-only snapshot of the {domain} marts that the API serves "
         f"(serving/{domain}/<version>.duckdb).",
     )
     def snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.locked():
             publish()
-        return dg.MaterializeResult(metadata=serving.row_counts(domain))
+        counts = metadata() if metadata else serving.row_counts(domain)
+        return dg.MaterializeResult(metadata=counts)
 
     return snapshot
 
@@ -121,5 +126,11 @@ def file_domain_assets(
     return (
         file_load_asset(spec),
         reconciliation_check(raw, spec.reconcile, spec.check_description, spec.check_name),
-        serving_snapshot_asset(spec.name, spec.served_marts, spec.publish),
+        serving_snapshot_asset(
+            spec.name,
+            spec.served_marts,
+            spec.publish,
+            spec.served_metadata,
+            spec.served_description,
+        ),
     )

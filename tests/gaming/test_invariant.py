@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import rows, run_job
-from tests.gaming.helpers import land
+from tests.gaming.helpers import land, store_rows
 
 pytestmark = pytest.mark.slow
 
@@ -109,6 +109,8 @@ def test_accepted_lines_build_the_marts(data_dir, dbt_manifest):
         assert valid + bad == read
         assert rows('SELECT count(*) FROM gaming."user"') == [(valid,)]
         assert sorted(rows("SELECT * FROM gaming.revenue")) == expected_revenue()
+        # The real-time store the API serves agrees to the cent, built without dbt.
+        assert sorted(store_rows('SELECT "user", total_spend FROM revenue')) == expected_revenue()
         seen["valid"] += valid
         seen["quarantined"] += bad
 

@@ -7,8 +7,7 @@ import pytest
 
 from simulation.gaming.generator import write_files
 from tests.conftest import run_job
-from tests.gaming.helpers import event, land, landing, mart_snapshot, rows
-from tributary import serving
+from tests.gaming.helpers import event, land, landing, mart_snapshot, rows, store_rows
 from tributary.locking import warehouse_lock
 
 
@@ -34,9 +33,8 @@ def test_fresh_run_end_to_end_and_rerun_is_identical(data_dir):
     before = mart_snapshot()
     assert before["revenue"] and before["quarantine"]
 
-    # The API's snapshot holds the same revenue table.
-    cur = serving.SnapshotReader("gaming").cursor()
-    assert sorted(cur.execute("SELECT * FROM gaming.revenue").fetchall()) == before["revenue"]
+    # The API's real-time store holds the same revenue table.
+    assert sorted(store_rows('SELECT "user", total_spend FROM revenue')) == before["revenue"]
 
     second = run_job("gaming_refresh")
     assert second.success
@@ -50,8 +48,7 @@ def test_empty_input_location_materialises_empty_tables(data_dir):
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
     assert mart_snapshot() == {"user": [], "revenue": [], "quarantine": []}
-    cur = serving.SnapshotReader("gaming").cursor()
-    assert cur.execute("SELECT count(*) FROM gaming.revenue").fetchone() == (0,)
+    assert store_rows("SELECT count(*) FROM revenue") == [(0,)]
 
 
 def _tick(instance: dg.DagsterInstance):
@@ -85,9 +82,8 @@ def test_sensor_loads_new_files_and_reports_to_dagster(built_data_dir):
     assert check.passed and check.check_name == "lines_reconcile"
     assert check.metadata["lines_read"].value == 3
 
-    # The API snapshot already has the rows: no dbt run was needed.
-    cur = serving.SnapshotReader("gaming").cursor()
-    assert sorted(cur.execute("SELECT * FROM gaming.revenue").fetchall()) == [
+    # The API's store already has the rows: no dbt run was needed.
+    assert sorted(store_rows('SELECT "user", total_spend FROM revenue')) == [
         ("A", "1.99"),
         ("B", "0.00"),
     ]
@@ -100,10 +96,7 @@ def test_sensor_loads_new_files_and_reports_to_dagster(built_data_dir):
         if isinstance(e, dg.AssetMaterialization) and e.asset_key.path == ["gaming_raw", "events"]
     )
     assert events_meta.metadata["rows_loaded"].value == 1  # only the new file was read
-    cur = serving.SnapshotReader("gaming").cursor()
-    assert cur.execute(
-        "SELECT total_spend FROM gaming.revenue WHERE \"user\" = 'A'"
-    ).fetchone() == ("5.00",)
+    assert store_rows("SELECT total_spend FROM revenue WHERE \"user\" = 'A'") == [("5.00",)]
 
     assert isinstance(_tick(instance), dg.SkipReason)
 

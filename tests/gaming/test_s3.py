@@ -16,8 +16,7 @@ import pytest
 
 from loaders.gaming.landing import Landing
 from tests.conftest import run_job, s3_client_for
-from tests.gaming.helpers import event, load, rows
-from tributary.serving import SnapshotReader
+from tests.gaming.helpers import event, load, rows, store_rows
 
 PREFIX = "landing/gaming"
 
@@ -140,11 +139,7 @@ def normalised_marts(root: str) -> dict[str, list[tuple]]:
     user_events = rows(
         'SELECT "user", "timestamp", evtname, spend, source_file, line_number FROM gaming.user_events'
     )
-    cur = SnapshotReader("gaming").cursor()
-    try:
-        served = cur.execute("SELECT * FROM gaming.revenue ORDER BY ALL").fetchall()
-    finally:
-        cur.close()
+    served = sorted(store_rows('SELECT "user", total_spend FROM revenue'))
     return {
         "user": rows('SELECT * FROM gaming."user" ORDER BY ALL'),
         "revenue": rows("SELECT * FROM gaming.revenue ORDER BY ALL"),
@@ -277,3 +272,21 @@ def test_gaming_refresh_job_from_s3(s3, built_data_dir, monkeypatch):
     assert marts["served_revenue"] == EXPECTED_REVENUE
     assert [(f, n, why) for f, n, _, why in marts["quarantine"]] == EXPECTED_QUARANTINE
     assert rows("SELECT count(*) FROM gaming_raw.files") == [(3,)]
+
+
+def test_s3_watcher_lists_only_keys_after_the_last_one_seen(s3):
+    from loaders.gaming.watch import S3Watcher
+
+    etag = s3.put(f"{PREFIX}/0000.json", encode([event("A")]))
+    s3.put(f"{PREFIX}/_SUCCESS.json", b"")  # a marker: never a candidate
+    watcher = S3Watcher(Landing(s3.url()))
+    [first] = watcher.changes()
+    assert first.path == f"s3://{s3.name}/{PREFIX}/0000.json" and etag in first.fingerprint
+    assert watcher.changes() == []  # nothing after 0000.json
+    s3.put(f"{PREFIX}/0001.json", encode([event("B")]))
+    assert [f.path.rsplit("/", 1)[-1] for f in watcher.changes()] == ["0001.json"]
+    # A rewrite sorts before the last key: only the full listing sees it, with its new ETag.
+    new_etag = s3.put(f"{PREFIX}/0000.json", encode([event("A", spend="1.00")]))
+    assert watcher.changes() == []
+    full = {f.path.rsplit("/", 1)[-1]: f.fingerprint for f in watcher.changes(full=True)}
+    assert new_etag in full["0000.json"] and set(full) == {"0000.json", "0001.json"}
