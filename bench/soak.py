@@ -9,8 +9,11 @@ simulated ad-report provider, the API (``uvicorn api.main:app --workers 2``) and
 ``--reads`` GETs per second round-robin over every domain's read endpoints (ids taken from the
 warehouse), and new gaming, commerce, events and players files landing every ``--land-every``
 seconds so the sensors keep refreshing their domains. Reported: requests and statuses, p50/p99
-per route, Dagster runs by status, and the RSS of every process at the start and the end (flat
-memory is the goal). Not a CI test: it takes the machine for the whole run.
+per route, Dagster runs by status (each failed run with its failing step and error), and the
+RSS of every process sampled every 15 s (``bench.processes``): each long-lived service
+(API supervisor and workers, webserver, daemon, code server, provider) at the start, middle and
+end with its growth over each half (flat memory is the goal; the first half includes warm-up),
+and the short-lived run workers apart. Not a CI test: it takes the machine for the whole run.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from bench.common import (
     run_command,
     write_result,
 )
+from bench.processes import RssSampler, print_rss
 from simulation.location.replay import replay
 
 PY = sys.executable
@@ -62,22 +66,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reads", type=float, default=100, help="GETs per second over all domains")
     p.add_argument("--land-every", type=float, default=5, help="seconds between landed files")
     return p.parse_args(argv)
-
-
-def rss_by_process(groups: dict[str, ProcessGroup]) -> dict[str, float]:
-    """MB resident per service: the sum over every process of its process group (for Dagster
-    that includes the run workers alive at that moment)."""
-    out: dict[str, float] = defaultdict(float)
-    by_group = {g.pgid: name for name, g in groups.items()}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            name = by_group.get(int(fields[2]))  # field 5 of stat: the process group id
-            if name:
-                out[name] += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6  # rss pages
-        except (OSError, IndexError, ValueError):
-            continue
-    return {k: round(v, 1) for k, v in sorted(out.items())}
 
 
 def read_urls() -> list[tuple[str, str]]:
@@ -176,7 +164,7 @@ def read_traffic(base: str, urls: list, rate: float, until: float, samples: Samp
     urls = itertools.cycle(urls)
     with httpx.Client(base_url=base, timeout=10) as client:
         due = time.monotonic()
-        while due < until:
+        while due < until and time.monotonic() < until:  # behind schedule: stop on time
             route, path = next(urls)
             time.sleep(max(0.0, due - time.monotonic()))
             started = time.perf_counter()
@@ -232,13 +220,34 @@ def wait_http(url: str, seconds: float) -> None:
 
 
 def dagster_runs() -> dict[str, object]:
-    """Runs by status, and the jobs of the failed ones (the data dir goes when the run ends)."""
-    from dagster import DagsterInstance
+    """Runs by status and by job, and for each failed run its job, failing steps and errors
+    (the data dir goes when the run ends)."""
+    from dagster import DagsterEventType, DagsterInstance
 
     with DagsterInstance.get() as instance:
         runs = instance.get_runs()
-    failed = sorted(r.job_name for r in runs if r.status.value == "FAILURE")
-    return {"by_status": dict(Counter(r.status.value for r in runs)), "failed_jobs": failed}
+        failed = []
+        for r in runs:
+            if r.status.value != "FAILURE":
+                continue
+            records = instance.all_logs(
+                r.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+            )
+            errors = []
+            for record in records:
+                event = record.dagster_event
+                error = getattr(event.event_specific_data, "error", None) if event else None
+                message = error.message.strip() if error else record.message
+                errors.append({"step": event.step_key if event else None, "error": message[:500]})
+            failed.append({"run_id": r.run_id, "job": r.job_name, "errors": errors})
+    by_job: dict[str, Counter] = defaultdict(Counter)
+    for r in runs:
+        by_job[r.job_name][r.status.value] += 1
+    return {
+        "by_status": dict(Counter(r.status.value for r in runs)),
+        "by_job": {job: dict(c) for job, c in sorted(by_job.items())},
+        "failed": failed,
+    }
 
 
 def run(args: argparse.Namespace, root: Path, groups: dict[str, ProcessGroup]) -> dict:
@@ -282,9 +291,9 @@ def run(args: argparse.Namespace, root: Path, groups: dict[str, ProcessGroup]) -
         groups[name] = ProcessGroup(cmd, env, dirs.logs / f"{name}.log")
     base = f"http://127.0.0.1:{ports['api']}"
     wait_http(f"{base}/health", 120)
-    wait_http(f"http://127.0.0.1:{ports['dagster']}/server_info", 300)
-    rss_start = rss_by_process(groups)
-    print(f"soak: up; {args.seconds:.0f} s of traffic, RSS {rss_start} MB", flush=True)
+    wait_http(f"http://127.0.0.1:{ports['dagster']}/server_info", 900)  # a loaded machine
+    sampler = RssSampler(groups, every=15).start()
+    print(f"soak: up; {args.seconds:.0f} s of traffic", flush=True)
     samples, landed = Samples(), Counter()
     until = time.monotonic() + args.seconds
     threads = [
@@ -296,13 +305,14 @@ def run(args: argparse.Namespace, root: Path, groups: dict[str, ProcessGroup]) -
         t.start()
     for t in threads:
         t.join()
+    sampler.stop()
     return {
         "machine": machine_info(),
         "args": vars(args),
         "routes": samples.report(),
         "files_landed": dict(landed),
         "dagster_runs": dagster_runs(),
-        "rss_mb": {"start": rss_start, "end": rss_by_process(groups)},
+        "rss": sampler.report(),
     }
 
 
@@ -311,9 +321,14 @@ def print_report(r: dict) -> None:
     print(f"{'route':<36} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     for route, s in r["routes"].items():
         print(f"{route:<36} {s['requests']:>9,} {s['p50_ms']:>8} {s['p99_ms']:>8}  {s['statuses']}")
-    print(f"files landed {r['files_landed']}; Dagster runs {r['dagster_runs']}")
-    for name, start in r["rss_mb"]["start"].items():
-        print(f"RSS {name:<9} {start:>8.1f} MB → {r['rss_mb']['end'].get(name, 0):>8.1f} MB")
+    runs = r["dagster_runs"]
+    print(f"files landed {r['files_landed']}; Dagster runs {runs['by_status']}")
+    for job, statuses in runs["by_job"].items():
+        print(f"  {job:<34} {statuses}")
+    for f in runs["failed"]:
+        for e in f["errors"] or [{"step": None, "error": "(no failure event)"}]:
+            print(f"  FAILED {f['job']} {f['run_id'][:8]} step {e['step']}: {e['error'][:300]}")
+    print_rss(r["rss"])
 
 
 def main(argv: list[str] | None = None) -> int:

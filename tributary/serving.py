@@ -186,8 +186,10 @@ class SnapshotReader:
                         # superseded and removed between the read and the open, or unreadable
                         reason = f"snapshot {path.name} cannot be opened: {exc}"
                         continue
-                    # The previous connection stays alive for cursors still using it and is
-                    # closed when the last of them is garbage-collected.
+                    # The previous version stays open only while requests still read it: its
+                    # database is released as soon as the last cursor on it is closed (each
+                    # request's, by api.deps), so a process holds at most the current version
+                    # and those of unfinished requests (tests/test_serving.py).
                     self._con, self._path = con, path
                 return self._con.cursor()
         if reason != self._logged:

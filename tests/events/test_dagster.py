@@ -29,6 +29,7 @@ def test_refresh_job_lands_checks_and_builds_kpis(events_env):
     context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
     request = events_files_sensor(context)
     assert isinstance(request, dg.RunRequest) and request.run_key.startswith("events-files-")
+    assert request.tags["tributary/warehouse"] == "writer"  # queued behind other writers
 
     result = run_job("events_refresh")
     assert result.success

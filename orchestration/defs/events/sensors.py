@@ -2,7 +2,7 @@
 
 - ``events_files_sensor``: lists ``EVENTS_URL`` against the lake's commit records and asks for
   a run of the events assets (what ``events_refresh`` runs) when a file is new or rewritten (run key = the pending set, so a
-  tick never queues the same work twice);
+  tick never queues the same work twice, and none while its last run still waits in the queue);
 - ``events_stream_sensor``: the stream consumer, run in the long-lived code server every tick
   (when ``EVENTS_NATS_URL`` is set): it consumes micro-batches for up to
   ``EVENTS_STREAM_TICK_SECONDS`` (default 20 s), acknowledging each batch only once it is
@@ -25,7 +25,8 @@ from orchestration.defs.events.assets import (
     check_batches,
     events_lake_land,
 )
-from orchestration.lib.sensors import run_key, skip_when_busy
+from orchestration.lib.sensors import queued_skip, run_key, skip_when_busy
+from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
 from tributary.warehouse import pin_data_dir
 
 
@@ -41,9 +42,12 @@ def events_files_sensor(context: dg.SensorEvaluationContext):
     pending, listed = pending_files(Landing(EventsSettings().url), Lake())
     if not pending:
         return dg.SkipReason(f"no new files among {listed} listed")
+    if waiting := queued_skip(context.instance, "events_files_sensor"):
+        return dg.SkipReason(waiting)
     return dg.RunRequest(
         run_key=run_key(pending, prefix="events-files-"),
-        tags={"events/pending_files": str(len(pending))},
+        # The run builds dbt models in the warehouse: one writer at a time, like every refresh.
+        tags={**WAREHOUSE_WRITER_TAGS, "events/pending_files": str(len(pending))},
     )
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.lib.domain import refresh_job
+from orchestration.lib.sensors import no_run_queued
 from tributary.location.settings import LocationSettings
 
 # Load the changed minutes, check them, rebuild the marts.
@@ -16,6 +17,8 @@ location_refresh_schedule = dg.ScheduleDefinition(
     job=location_refresh_job,
     cron_schedule=LocationSettings().refresh_cron,
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    # A run still queued reads every change up to its start: a second one would find nothing.
+    should_execute=no_run_queued("location_refresh_schedule"),
     description="Every 5 minutes (LOCATION_REFRESH_CRON): the API writes continuously, the "
-    "warehouse follows in batches.",
+    "warehouse follows in batches. A tick is skipped while the previous run still waits.",
 )
