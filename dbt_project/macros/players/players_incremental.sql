@@ -27,7 +27,7 @@
     (nothing to compare with). Then the touched sets are not used and every intermediate model
     reads all current events. -#}
 {% macro players_full_build() -%}
-    {{ return(flags.FULL_REFRESH or players_applied_state() is none) }}
+    {{ return((flags is defined and flags.FULL_REFRESH) or players_applied_state() is none) }}
 {%- endmacro %}
 
 {#- The user ids an events relation names (user, home and away side), one row each, with

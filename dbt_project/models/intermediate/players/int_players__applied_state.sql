@@ -15,8 +15,8 @@ with files as (
 season as (
     select
         'season' as kind,
-        cast(null as varchar) as key,  -- noqa: RF04
-        cast(median_timestamp as varchar) as value  -- noqa: RF04
+        cast(null as string) as key,  -- noqa: RF04
+        cast(median_timestamp as string) as value  -- noqa: RF04
     from {{ ref('int_players__season') }}
 ),
 

@@ -43,7 +43,11 @@ with events as (
 
     new_rows as (
         select * from events
-        where source_file in (select changed_files.source_file from changed_files where changed_files.batch_id is not null)
+        where source_file in (
+            select changed_files.source_file
+            from changed_files
+            where changed_files.batch_id is not null
+        )
     ),
 
     old_rows as (
@@ -66,9 +70,11 @@ with events as (
     ),
 
     changed_ids as (
-        select event_id from new_rows where event_id is not null
+        select event_id from new_rows
+        where event_id is not null
         union
-        select event_id from old_rows where event_id is not null
+        select event_id from old_rows
+        where event_id is not null
     ),
 
     same_ids as (

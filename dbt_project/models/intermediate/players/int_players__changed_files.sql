@@ -15,7 +15,7 @@ with manifest as (
         select
             source_file,
             batch_id,
-            cast(null as varchar) as previous_batch_id
+            cast(null as string) as previous_batch_id
         from manifest
     )
 {% else %}
@@ -28,7 +28,8 @@ with manifest as (
     ),
 
     final as (
-        select
+        -- the file first, as in the full-build branch
+        select  -- noqa: ST06
             coalesce(manifest.source_file, applied.source_file) as source_file,
             manifest.batch_id,
             applied.batch_id as previous_batch_id

@@ -81,7 +81,8 @@ final as (
         {% endif %}
     from day_figures
     {% if is_incremental() %}
-        left join built on day_figures.user_id = built.user_id and day_figures."date" = built."date"
+        -- (sqlfluff also lints the full-build rendering, where `built` is not selected)
+        left join built on day_figures.user_id = built.user_id and day_figures."date" = built."date"  -- noqa: ST11
     {% endif %}
 )
 
