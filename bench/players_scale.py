@@ -407,7 +407,9 @@ def main() -> None:
     try:
         if args.serve_only or args.incremental_only:
             previous = json.loads((RESULTS_DIR / "players_scale.json").read_text())
-            result.update({k: previous[k] for k in ("input", "load", "model", "incremental")})
+            result.update(
+                {k: previous[k] for k in ("input", "load", "model", "incremental") if k in previous}
+            )
             if args.incremental_only:
                 result["incremental"] = incremental_step(args, landing, env)
             with warehouse_lock():

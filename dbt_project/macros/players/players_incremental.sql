@@ -14,6 +14,12 @@
   The record is read by name, not with `ref()`: it is downstream of every model that reads it.
 -#}
 
+{#- The relation a model of this project builds, looked up in the graph (not a `ref`). -#}
+{% macro players_model_relation(name) -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+{%- endmacro %}
+
 {#- The relation of the applied-state record, or none when no build completed yet. -#}
 {% macro players_applied_state() -%}
     {%- if not execute -%}

@@ -14,6 +14,7 @@ current_events as (
         source_file,
         line_number
     from {{ ref('int_players__current_events') }}
+    where source_file in (select files.source_file from files)
 ),
 
 evaluated as (
