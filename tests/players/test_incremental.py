@@ -7,7 +7,9 @@ existing user, a new day, a late registration that validates a user's ping and m
 the opponent's figures), a rewritten file, and a new time zone that validates a quarantined
 registration. Then ``dbt build --full-refresh`` on the same loads: every mart and the
 quarantine must be identical row for row (except ``refreshed_at``), and the quarantine counts
-must equal the independent plain-Python cleaning (``simulation/players/expected.py``).
+must equal the independent plain-Python cleaning (``simulation/players/expected.py``). The
+serving snapshot, published after each build by rewriting only the touched users' rows, must
+hold exactly the warehouse's ``user_days``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from loaders.players.settings import PlayersSettings
 from simulation.players import expected
 from simulation.players.generator import DAY, SEASON_START, generate
 from tests.players.helpers import event, land, land_timezones, match, ping, rows
+from tributary import duck, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # seven dbt builds
 
@@ -79,6 +82,15 @@ def _land_and_build(data_dir: Path, name: str, lines: list) -> None:
     land(name, lines)
     load_once(players.DOMAIN)
     _build(data_dir)
+    players.publish_serving()  # after the first build: only the touched users' rows
+
+
+def _snapshot_user_days() -> list[tuple]:
+    con = duck.connect(serving.current_version("players"), read_only=True)
+    try:
+        return sorted(con.execute("SELECT * FROM players.user_days").fetchall(), key=repr)
+    finally:
+        con.close()
 
 
 def _current_lines() -> list[str]:
@@ -182,6 +194,8 @@ def test_files_one_at_a_time_build_the_same_tables_as_a_full_build(data_dir, dbt
     assert ("xx-user",) in rows("SELECT user_id FROM players.registration_data")
 
     incremental = _state()
+    assert serving.snapshot_info(serving.current_version("players")).get("delta_of")
+    assert _snapshot_user_days() == incremental["user_days"]
     _build(data_dir, "--full-refresh")
     full = _state()
     for name in MARTS:
