@@ -56,8 +56,8 @@ materialize: install manifest dagster-home ## materialise every asset once (non-
 docs: install manifest ## generate the dbt docs site into $TRIBUTARY_DATA_DIR/dbt/docs
 	cd dbt_project && $(DBT) docs generate --quiet --target-path $(TRIBUTARY_DATA_DIR)/dbt/docs
 
-demo: install sample materialize docs ## everything: sample data, all assets, then Dagster UI + API + dbt docs
-	scripts/serve.sh
+demo: install sample manifest dagster-home ## everything: sample data, Dagster UI + API up, then every asset materialised and dbt docs served
+	scripts/serve.sh --materialize
 
 serve: install manifest dagster-home ## start Dagster (:3000), the API (:8000) and dbt docs (:8080) on existing data (ports: README)
 	scripts/serve.sh

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Start the Dagster webserver + daemon (:3000), the API (:8000) and the dbt docs site (:8080);
-# Ctrl-C stops all three. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
+# Ctrl-C stops all three. `--materialize` (what `make demo` runs) brings the UI up first, then
+# materialises every asset once (the run shows in the UI as it goes), then generates and serves
+# the dbt docs: the UI is there in about a minute instead of after the whole first build. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
 # TRIBUTARY_API_PORT, TRIBUTARY_DOCS_PORT, ADREPORTS_SIM_PORT), so two stacks can run side by side.
 set -euo pipefail
 # Job control: each service gets its own process group (and keeps SIGINT, which a plain
 # background job of a script ignores), so stopping signals the service and all its children.
 set -m
 cd "$(dirname "$0")/.."
+MATERIALIZE=0
+[ "${1:-}" = "--materialize" ] && MATERIALIZE=1
 VENV=.venv/bin
 export VIRTUAL_ENV="$PWD/.venv"
 export PATH="$PWD/$VENV:$PATH"
@@ -55,9 +59,33 @@ pids+=($!)
 "$VENV/uvicorn" api.main:app --host 0.0.0.0 --port "$API_PORT" --workers 2 --no-access-log \
   >"$TRIBUTARY_DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
-if [ -f "$DOCS/index.html" ]; then
-  (cd dbt_project && exec "../$VENV/dbt" docs serve --host 0.0.0.0 --port "$DOCS_PORT" --no-browser \
-    --target-path "$DOCS") >"$TRIBUTARY_DATA_DIR/logs/dbt-docs.log" 2>&1 &
+serve_docs() {
+  cd dbt_project && exec "../$VENV/dbt" docs serve --host 0.0.0.0 --port "$DOCS_PORT" --no-browser \
+    --target-path "$DOCS" >"$TRIBUTARY_DATA_DIR/logs/dbt-docs.log" 2>&1
+}
+if [ "$MATERIALIZE" = 1 ]; then
+  # One job (its own process group, stopped with the rest): wait for the UI, materialise every
+  # asset (non-zero exit reported, the services stay up to show why), generate the docs, then
+  # become the docs server.
+  (
+    "$VENV/python" -m scripts.wait_http "http://127.0.0.1:$DAGSTER_PORT/server_info" 600 || true
+    echo "materialising every asset (Dagster UI: run materialize_all; log: $TRIBUTARY_DATA_DIR/logs/materialize.log)"
+    if "$VENV/python" -m orchestration.materialize_all >"$TRIBUTARY_DATA_DIR/logs/materialize.log" 2>&1; then
+      echo "materialize_all: ok"
+    else
+      echo "materialize_all FAILED: see $TRIBUTARY_DATA_DIR/logs/materialize.log and the Dagster UI" >&2
+    fi
+    if (cd dbt_project && "../$VENV/dbt" docs generate --quiet --target-path "$DOCS") \
+      >"$TRIBUTARY_DATA_DIR/logs/dbt-docs-generate.log" 2>&1; then
+      echo "dbt docs ready: http://localhost:$DOCS_PORT"
+      serve_docs
+    fi
+    echo "dbt docs generate FAILED: see $TRIBUTARY_DATA_DIR/logs/dbt-docs-generate.log" >&2
+    exec sleep infinity
+  ) &
+  pids+=($!)
+elif [ -f "$DOCS/index.html" ]; then
+  serve_docs &
   pids+=($!)
 fi
 
