@@ -30,7 +30,10 @@ from simulation.players.generator import DAY, SEASON_START, generate
 from tests.players.helpers import event, land, land_timezones, match, ping, rows
 from tributary import duck, serving
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # seven dbt builds
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(1800),
+]  # seven dbt builds (minutes on a loaded machine)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 MARTS = {
