@@ -418,7 +418,8 @@ def main() -> None:
     result: dict = {"events_asked": args.events, "users_asked": args.users}
     try:
         if args.serve_only or args.incremental_only:
-            previous = json.loads((RESULTS_DIR / "players_scale.json").read_text())
+            saved = RESULTS_DIR / "players_scale.json"
+            previous = json.loads(saved.read_text()) if saved.exists() else {}
             result.update(
                 {k: previous[k] for k in ("input", "load", "model", "incremental") if k in previous}
             )
@@ -468,6 +469,9 @@ def main() -> None:
 
 
 def print_report(r: dict) -> None:
+    if "load" not in r:  # --incremental-only on a data dir without saved figures
+        print(f"\n== players, incremental step ==\n{json.dumps(r.get('incremental'), indent=2)}")
+        return
     load, model, http = r["load"], r["model"], r.get("http")
     print("\n== players at scale ==")
     print(
