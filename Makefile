@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install manifest sample materialize docs demo serve test test-fast lint bench dagster-home clean adreports-provider commerce-db kpis settings-table
+.PHONY: help install manifest sample materialize docs demo serve test test-fast lint bench dagster-home clean adreports-provider commerce-db kpis settings-table spark-cluster spark-cluster-stop
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -85,6 +85,7 @@ bench: install manifest ## performance figures (see README)
 	$(PY) -m bench.commerce_ctr
 	$(PY) -m bench.events_ingest
 	$(PY) -m bench.players_scale
+	$(PY) -m bench.engines
 
 adreports-provider: install ## run the simulated ad-report API alone (ADREPORTS_SIM_PORT, :8790)
 	$(PY) -m simulation.adreports
@@ -95,6 +96,12 @@ commerce-db: install ## load shop CSV exports into COMMERCE_DB_URL (ORDERS_CSV=â
 DATE ?= $(shell date -u +%F)
 kpis: install ## daily KPIs straight from the events lake (EVENTS_LAKE_URL, s3:// too): make kpis DATE=2024-03-01
 	$(PY) -m loaders.events kpis --date $(DATE)
+
+spark-cluster: install ## start a local Spark standalone cluster (master :7077 + 2 workers); use it: TRIBUTARY_ENGINE=spark TRIBUTARY_SPARK_MASTER=spark://127.0.0.1:7077
+	scripts/spark-cluster.sh start
+
+spark-cluster-stop: ## stop the local Spark standalone cluster
+	scripts/spark-cluster.sh stop
 
 clean: ## remove the data dir (all local state)
 	rm -rf $(TRIBUTARY_DATA_DIR)

@@ -2,7 +2,8 @@
 
 ``make materialize`` runs this against the instance in ``$DAGSTER_HOME`` so the run shows up
 in the Dagster UI afterwards. One run over every asset (the hourly lake backfill aside) means
-one process and one ``dbt build`` for all domains; adreports pulls its catch-up range (what
+one process and one ``dbt build`` for all domains (with ``TRIBUTARY_ENGINE=spark``: the domains
+whose models run on Spark, ``ENGINE_DOMAINS``); adreports pulls its catch-up range (what
 ``adreports_refresh`` pulls), from the simulated provider when none is configured.
 """
 
@@ -15,16 +16,25 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.defs.adreports.jobs import catchup_tags
 from orchestration.defs.events.assets import LAKE_HOURS
+from orchestration.lib.dbt import ENGINE_DOMAINS
 from orchestration.lib.embedded import adreports_provider
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS
+from tributary.settings import TributarySettings
 
 JOB = "materialize_all"
+
+
+def selection(engine: str) -> dg.AssetSelection:
+    """Every asset (the hourly lake backfill aside) of the domains ``engine`` builds."""
+    domains = ENGINE_DOMAINS[engine]
+    chosen = dg.AssetSelection.all() if domains is None else dg.AssetSelection.groups(*domains)
+    return chosen - dg.AssetSelection.assets(LAKE_HOURS)
 
 
 def job() -> dg.JobDefinition:
     everything = dg.define_asset_job(
         name=JOB,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(LAKE_HOURS),
+        selection=selection(TributarySettings().engine),
         tags={**WAREHOUSE_WRITER_TAGS, **catchup_tags()},
         description="Every asset once (make materialize).",
     )

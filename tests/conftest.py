@@ -251,3 +251,7 @@ def api_server(data_dir: Path) -> Iterator[str]:
     """The real API over this test's data dir."""
     with running_api(data_dir) as base:
         yield base
+
+
+# The Spark engine's fixtures (one SparkSession per test session, dbt on both targets).
+from tests.spark_engine import engines, spark_session  # noqa: E402, F401

@@ -25,3 +25,21 @@ def test_materialize_all_succeeds_then_fails_on_a_broken_reconciliation(built_da
     assert materialize_all.main() == 1
     err = capsys.readouterr().err
     assert "lines_reconcile" in err
+
+
+def test_on_spark_it_materialises_every_asset_of_the_domains_spark_builds(dbt_manifest):
+    from orchestration import materialize_all
+    from orchestration.definitions import defs
+    from orchestration.lib.dbt import ENGINE_DOMAINS
+
+    graph = defs.resolve_asset_graph()
+    spark = materialize_all.selection("spark").resolve(graph)
+    assert {graph.get(key).group_name for key in spark} == set(ENGINE_DOMAINS["spark"])
+    assert {key.to_user_string() for key in spark} >= {
+        "events_lake/events",
+        "events/events_daily_kpis",
+        "events/events_daily_type_counts",
+        "events/events_daily_active_users",
+    }
+    everything = materialize_all.selection("duckdb").resolve(graph)
+    assert spark < everything and {"gaming/revenue"} <= {k.to_user_string() for k in everything}

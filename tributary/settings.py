@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,8 +53,21 @@ class TributarySettings(Settings, env_prefix="TRIBUTARY_"):
     """host of the Dagster code server (gRPC) the webserver and daemon containers load the code location from"""
     code_server_port: int = 4000
     """port of that code server (the `code-server` container role listens on it)"""
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    """the dbt target every model is built with: `duckdb` (the embedded warehouse) or `spark` (dbt-spark, Parquet tables under `$TRIBUTARY_DATA_DIR/spark`; see docs/spark.md)"""
     ci: bool = Field(False, alias="CI")
     """when true, tests that need a local service fail instead of skipping"""
+
+
+class SparkSettings(Settings, env_prefix="TRIBUTARY_SPARK_"):
+    """The `spark` dbt target (``TRIBUTARY_ENGINE=spark``): dbt-spark's session method."""
+
+    master: str = "local[*]"
+    """Spark master of the session: `local[*]`, `local[2]`, or a standalone cluster such as `spark://127.0.0.1:7077` (the only change a cluster needs; `make spark-cluster` starts one)"""
+    shuffle_partitions: int = 4
+    """`spark.sql.shuffle.partitions` of the session (Spark's 200 is for clusters; adaptive execution coalesces either way)"""
+    driver_memory: str = "1g"
+    """`spark.driver.memory` (in `local[…]` mode the executors live in the driver)"""
 
 
 class AwsSettings(Settings, env_prefix="AWS_"):
@@ -98,6 +112,11 @@ def warehouse_path() -> Path:
 def serving_dir() -> Path:
     """Read-only snapshots of the marts, one DuckDB file per domain, swapped atomically."""
     return data_dir() / "serving"
+
+
+def spark_dir() -> Path:
+    """The Spark target's warehouse (Parquet tables) and Derby metastore."""
+    return data_dir() / "spark"
 
 
 def landing_dir(domain: str) -> Path:

@@ -40,7 +40,8 @@ SELECT
     (SELECT coalesce(sum(events) FILTER (WHERE event_type = 'product_favorited'), 0) FROM type_counts)::BIGINT AS product_favorites,
     (SELECT coalesce(sum(events) FILTER (WHERE event_type = 'product_contacted'), 0) FROM type_counts)::BIGINT AS product_contacts,
     (SELECT coalesce(sum(events) FILTER (WHERE event_type = 'user_created'), 0) FROM type_counts)::BIGINT AS new_users,
-    (SELECT round(events_with_user / nullif(active_users, 0), 2) FROM users)::DOUBLE AS events_per_active_user,
+    -- rounded half up on the exact fraction, as the dbt mart does on both engines
+    (SELECT floor((200 * events_with_user + active_users) / (2 * nullif(active_users, 0))) / 100.0 FROM users)::DOUBLE AS events_per_active_user,
     (SELECT list({'event_type': event_type, 'events': events} ORDER BY events DESC, event_type) [1:10] FROM type_counts) AS top_types,
     (SELECT list({'hour': hour, 'events': events} ORDER BY hour) FROM hours) AS events_by_hour
 """

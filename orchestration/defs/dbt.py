@@ -25,10 +25,14 @@ def dbt_models(
     """``dbt build`` of the selected models with their tests (as asset checks), holding the
     warehouse lock.
 
-    Artefacts go to ``$TRIBUTARY_DATA_DIR/dbt/target``: one stable folder per data dir keeps
-    dbt's partial-parse cache warm (a fresh folder per run re-parses the whole project), and
-    the lock means only one dbt invocation uses it at a time.
+    Artefacts go to ``$TRIBUTARY_DATA_DIR/dbt/target`` (``target-spark`` on the Spark engine):
+    one stable folder per data dir and engine keeps dbt's partial-parse cache warm (a fresh
+    folder per run re-parses the whole project), and the lock means only one dbt invocation
+    uses it at a time. The profile's target is ``TRIBUTARY_ENGINE`` (dbt reads it itself).
     """
     with warehouse.locked():
-        target = settings.data_dir() / "dbt" / "target"
+        engine = settings.TributarySettings().engine
+        target = (
+            settings.data_dir() / "dbt" / ("target" if engine == "duckdb" else f"target-{engine}")
+        )
         yield from dbt.cli(["build"], context=context, target_path=target).stream()

@@ -1,12 +1,21 @@
-{#- The events lake: its URL (EVENTS_LAKE_URL, default the data dir's lake/events), S3 access
-    for DuckDB from the AWS_* variables, and whether it holds any file yet (an empty glob
-    would fail read_parquet). -#}
+{#- The events lake: its URL (EVENTS_LAKE_URL, default the data dir's lake/events), its setup
+    before a model reads it (DuckDB: S3 access from the AWS_* variables; Spark: the external
+    tables, see cross_db/lake_tables.sql), and whether it holds any file yet (an empty glob
+    would fail DuckDB's read_parquet; Spark reads an empty folder as no rows). -#}
 
 {% macro events_lake_url() -%}
     {{- env_var('EVENTS_LAKE_URL', env_var('TRIBUTARY_DATA_DIR', '../data') ~ '/lake/events') | trim | replace('s3a://', 's3://') -}}
 {%- endmacro %}
 
 {% macro events_lake_setup() -%}
+    {{- return(adapter.dispatch('events_lake_setup')()) -}}
+{%- endmacro %}
+
+{% macro default__events_lake_setup() -%}
+    {{- lake_tables_setup('events_lake', events_lake_url()) -}}
+{%- endmacro %}
+
+{% macro duckdb__events_lake_setup() -%}
     {%- set url = events_lake_url() -%}
     {%- if url.startswith('s3://') -%}
         {%- set endpoint = env_var('AWS_ENDPOINT_URL_S3', env_var('AWS_ENDPOINT_URL', '')) -%}
@@ -40,6 +49,14 @@
 {#- `select * from` the lake source, or a typed empty relation while the lake holds no file
     yet (read_parquet fails on an empty glob). -#}
 {% macro events_lake_source(table) -%}
+    {{- return(adapter.dispatch('events_lake_source')(table)) -}}
+{%- endmacro %}
+
+{% macro default__events_lake_source(table) -%}
+    select * from {{ source('events_lake', table) }}
+{%- endmacro %}
+
+{% macro duckdb__events_lake_source(table) -%}
     {%- set patterns = {'events': 'events/*/*/*/*.parquet', 'quarantine': 'quarantine/*.parquet'} -%}
     {%- if events_lake_has_files(patterns[table]) -%}
         select * from {{ source('events_lake', table) }}

@@ -1,5 +1,6 @@
 -- The same KPI definitions as `python -m loaders.events kpis` (loaders/events/kpis.py), which
--- computes them straight from the lake without a warehouse.
+-- computes them straight from the lake without a warehouse (the ratio rounded half up on the
+-- exact fraction by both).
 with
 
 type_counts as (
@@ -26,15 +27,14 @@ per_day as (
 final as (
     select
         per_day.event_date,
-        per_day.events::bigint as events,
-        per_day.event_types::bigint as event_types,
-        coalesce(dau.active_users, 0)::bigint as active_users,
-        coalesce(per_day.products_sold, 0)::bigint as products_sold,
-        coalesce(per_day.product_favorites, 0)::bigint as product_favorites,
-        coalesce(per_day.product_contacts, 0)::bigint as product_contacts,
-        coalesce(per_day.new_users, 0)::bigint as new_users,
-        round(dau.events_with_user / nullif(dau.active_users, 0), 2)::double
-            as events_per_active_user
+        {{ cast_as('per_day.events', 'bigint') }} as events,
+        {{ cast_as('per_day.event_types', 'bigint') }} as event_types,
+        {{ cast_as('coalesce(dau.active_users, 0)', 'bigint') }} as active_users,
+        {{ cast_as('coalesce(per_day.products_sold, 0)', 'bigint') }} as products_sold,
+        {{ cast_as('coalesce(per_day.product_favorites, 0)', 'bigint') }} as product_favorites,
+        {{ cast_as('coalesce(per_day.product_contacts, 0)', 'bigint') }} as product_contacts,
+        {{ cast_as('coalesce(per_day.new_users, 0)', 'bigint') }} as new_users,
+        {{ ratio_half_up('dau.events_with_user', 'dau.active_users') }} as events_per_active_user
     from per_day
     left join dau on per_day.event_date = dau.event_date
 )

@@ -11,12 +11,12 @@ final as (
         id as event_id,
         event_type,
         created_at,
-        date::date as event_date,
-        hour::integer as event_hour,
+        {{ cast_as('date', 'date') }} as event_date,
+        {{ cast_as('hour', 'integer') }} as event_hour,
         service,
         user_id,
-        attributes::json as attributes,
-        meta::json as meta,
+        {{ json_value('attributes') }} as attributes,
+        {{ json_value('meta') }} as meta,
         batch_id
     from lake
 )

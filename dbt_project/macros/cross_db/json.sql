@@ -1,0 +1,27 @@
+{#- JSON held as text: DuckDB has a JSON type, Spark keeps the text and parses on access. -#}
+
+{#- The text `expr` as the target's JSON value. -#}
+{% macro json_value(expr) -%}
+    {{- return(adapter.dispatch('json_value')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__json_value(expr) -%}
+    {{ expr }}
+{%- endmacro %}
+
+{% macro duckdb__json_value(expr) -%}
+    cast({{ expr }} as json)
+{%- endmacro %}
+
+{#- A scalar field of a JSON object as text (null when missing); `path` like '$.user_id'. -#}
+{% macro json_text(expr, path) -%}
+    {{- return(adapter.dispatch('json_text')(expr, path)) -}}
+{%- endmacro %}
+
+{% macro default__json_text(expr, path) -%}
+    get_json_object({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro duckdb__json_text(expr, path) -%}
+    json_extract_string({{ expr }}, '{{ path }}')
+{%- endmacro %}
