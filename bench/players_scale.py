@@ -9,8 +9,10 @@
    peak RSS; the baseline in the same run is DuckDB's bare ``read_ndjson_objects`` of the same
    files into a table (no validation, no quarantine, no manifest).
 3. **Model**: ``dbt build --select tag:players`` (cleaning, sessions, marts and all their
-   tests), then the serving snapshot. Then one small file touching one day lands and the load
-   + build run again: the incremental cost.
+   tests; the first build is a full one), then the serving snapshot. Then one new file
+   touching ``--touch`` (1 %) of the users lands and load + incremental build + publish run
+   again, timed end to end against the full build + publish of the same run (goal ≤ 30 s).
+   ``--incremental-only ROOT`` repeats just this step on a data dir kept by ``--keep``.
 4. **Serve**: ``uvicorn api.main:app`` (1 worker) answers ``GET /api/user-stats`` for random
    registered users, half with a ``date``, one request at a time over a keep-alive
    connection: p50/p95/p99 (goal p99 ≤ 10 ms). Baseline in the same run, in process: the
@@ -289,25 +291,86 @@ def build_all(args: argparse.Namespace, result: dict, landing: Path, env: dict[s
         "bare_duckdb_events_per_s": round(lines / bare_s),
         "ratio_to_bare": round(bare_s / load["seconds"], 3),
     }
-    print("dbt build --select tag:players …", flush=True)
+    print("dbt build --select tag:players (full) …", flush=True)
+    load_before = os.getloadavg()[0]
     build_s = dbt_build(env)
     with warehouse_lock():
         _, publish_s = timed(publish_serving)
     result["model"] = {
         "dbt_build_seconds": round(build_s, 1),
         "publish_seconds": round(publish_s, 2),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
-    print("incremental: one new file touching one day …", flush=True)
-    (landing / "99999.jsonl").write_text(
-        f'{{"event_id": 999999999, "event_timestamp": {SEASON_START + 20 * DAY}, "event_type": "session_ping", '
-        f'"event_data": {{"user_id": "u0000000", "type": ""}}}}\n'
-    )
+    result["incremental"] = incremental_step(args, landing, env)
+
+
+def write_touching_file(path: Path, users: int, share: float, seed: int) -> int:
+    """A new file of events for ``share`` of the users (a session of two pings each, and a
+    match for every tenth pair), on a day after the generated season; returns the users."""
+    rng = random.Random(seed)
+    chosen = rng.sample(range(users), max(2, int(users * share)))
+    day = SEASON_START + (20 + seed % 10) * DAY
+    next_id = 2_000_000_000 + seed * 10_000_000
+    lines = []
+    for i, n in enumerate(chosen):
+        t = day + rng.randrange(DAY - 4_000)
+        for ts in (t, t + 60):
+            lines.append(
+                f'{{"event_id": {next_id}, "event_timestamp": {ts}, "event_type": "session_ping", '
+                f'"event_data": {{"user_id": "u{n:07d}", "type": ""}}}}'
+            )
+            next_id += 1
+        if i % 20 == 1:
+            home, away = f"u{chosen[i - 1]:07d}", f"u{n:07d}"
+            for ts, goals in ((t + 100, ("null", "null")), (t + 700, (2, 1))):
+                lines.append(
+                    f'{{"event_id": {next_id}, "event_timestamp": {ts}, "event_type": "match", '
+                    f'"event_data": {{"match_id": "inc-{next_id}", "home_user_id": "{home}", '
+                    f'"away_user_id": "{away}", "home_goals_scored": {goals[0]}, '
+                    f'"away_goals_scored": {goals[1]}}}}}'
+                )
+                next_id += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(chosen)
+
+
+def incremental_step(args: argparse.Namespace, landing: Path, env: dict[str, str]) -> dict:
+    """One new file touching ``--touch`` of the users lands: load + incremental ``dbt build``
+    + snapshot publish, timed end to end and step by step."""
+    from loaders.players.pipeline import publish_serving
+    from tributary.locking import warehouse_lock
+
+    seed = len(list(landing.glob("9*.jsonl"))) + 1
+    print(f"incremental: one new file touching {args.touch:.0%} of users …", flush=True)
+    users = write_touching_file(landing / f"9{seed:04d}.jsonl", args.users, args.touch, seed)
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
     inc_load = tributary_load()
     inc_build = dbt_build(env)
-    result["incremental"] = {
+    with warehouse_lock():
+        _, publish_s = timed(publish_serving)
+    end_to_end = time.perf_counter() - started
+    from tributary import duck, settings
+
+    con = duck.connect(str(settings.warehouse_path()), read_only=True)
+    try:
+        touched, evaluated = (
+            con.execute(f"SELECT count(*) FROM intermediate.int_players__{name}").fetchone()[0]
+            for name in ("touched_users", "working_set")
+        )
+    finally:
+        con.close()
+    return {
+        "touched_users": touched,
+        "evaluated_events": evaluated,
+        "users_in_file": users,
+        "lines": inc_load["lines_read"],
         "load_seconds": round(inc_load["seconds"], 2),
         "dbt_build_seconds": round(inc_build, 1),
+        "publish_seconds": round(publish_s, 2),
+        "end_to_end_seconds": round(end_to_end, 1),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
 
@@ -318,7 +381,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=3_000)
+    parser.add_argument(
+        "--touch", type=float, default=0.01, help="share of users the new file touches"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    parser.add_argument(
+        "--incremental-only",
+        type=Path,
+        metavar="ROOT",
+        help="a data dir kept by an earlier --keep run: land one more touching file and "
+        "measure only the incremental step (load + build + publish)",
+    )
     parser.add_argument(
         "--serve-only",
         type=Path,
@@ -328,7 +401,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    root = args.serve_only or Path(tempfile.mkdtemp(prefix="bench-players-"))
+    root = (
+        args.serve_only or args.incremental_only or Path(tempfile.mkdtemp(prefix="bench-players-"))
+    )
     dirs = make_dirs(root)
     os.environ.pop("PLAYERS_EVENTS_URL", None)
     os.environ.pop("PLAYERS_TIMEZONES_URL", None)
@@ -342,9 +417,14 @@ def main() -> None:
     landing = Path(PlayersSettings().events_url)
     result: dict = {"events_asked": args.events, "users_asked": args.users}
     try:
-        if args.serve_only:
-            previous = json.loads((RESULTS_DIR / "players_scale.json").read_text())
-            result.update({k: previous[k] for k in ("input", "load", "model", "incremental")})
+        if args.serve_only or args.incremental_only:
+            saved = RESULTS_DIR / "players_scale.json"
+            previous = json.loads(saved.read_text()) if saved.exists() else {}
+            result.update(
+                {k: previous[k] for k in ("input", "load", "model", "incremental") if k in previous}
+            )
+            if args.incremental_only:
+                result["incremental"] = incremental_step(args, landing, env)
             with warehouse_lock():
                 publish_serving()
         else:
@@ -370,25 +450,29 @@ def main() -> None:
             / "players"
             / (settings.serving_dir() / "players" / "CURRENT").read_text().strip()
         )
-        print("serving: in-process queries, warehouse tables vs snapshot …", flush=True)
-        result["in_process"] = {
-            "warehouse_tables": in_process_latency(
-                settings.warehouse_path(), sample[:500], USER_STATS_SQL
-            ),
-            "serving_snapshot": in_process_latency(snapshot, sample, USER_DAYS_SQL),
-        }
-        print(f"serving: GET /api/user-stats x {len(sample)} over HTTP …", flush=True)
-        result["http"] = http_latency(env, dirs.logs, sample)
+        if sample:  # --requests 0: no serving step
+            print("serving: in-process queries, warehouse tables vs snapshot …", flush=True)
+            result["in_process"] = {
+                "warehouse_tables": in_process_latency(
+                    settings.warehouse_path(), sample[:500], USER_STATS_SQL
+                ),
+                "serving_snapshot": in_process_latency(snapshot, sample, USER_DAYS_SQL),
+            }
+            print(f"serving: GET /api/user-stats x {len(sample)} over HTTP …", flush=True)
+            result["http"] = http_latency(env, dirs.logs, sample)
     finally:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         (RESULTS_DIR / "players_scale.json").write_text(json.dumps(result, indent=2))
-        if not (args.keep or args.serve_only):
+        if not (args.keep or args.serve_only or args.incremental_only):
             shutil.rmtree(root, ignore_errors=True)
     print_report(result)
 
 
 def print_report(r: dict) -> None:
-    load, model, http = r["load"], r["model"], r["http"]
+    if "load" not in r:  # --incremental-only on a data dir without saved figures
+        print(f"\n== players, incremental step ==\n{json.dumps(r.get('incremental'), indent=2)}")
+        return
+    load, model, http = r["load"], r["model"], r.get("http")
     print("\n== players at scale ==")
     print(
         f"input: {r['input']['lines']:,} lines ({r['input']['mb']:,} MB), {r['marts_rows']['registration_data']:,} registered users"
@@ -402,9 +486,18 @@ def print_report(r: dict) -> None:
         f"dbt build (tag:players, with tests): {model['dbt_build_seconds']} s; snapshot publish {model['publish_seconds']} s"
     )
     inc = r["incremental"]
+    full = model["dbt_build_seconds"] + model["publish_seconds"]
     print(
-        f"incremental (one small file): load {inc['load_seconds']} s, dbt build {inc['dbt_build_seconds']} s"
+        f"incremental: one new file ({inc['lines']:,} lines, {inc['users_in_file']:,} users; "
+        f"{inc.get('touched_users', 0):,} users touched, {inc.get('evaluated_events', 0):,} "
+        f"events evaluated) → "
+        f"load {inc['load_seconds']} s + dbt build {inc['dbt_build_seconds']} s + publish "
+        f"{inc['publish_seconds']} s = {inc['end_to_end_seconds']} s end to end (goal ≤ 30 s; "
+        f"load average {inc['load_average']}); full build + publish {full:.1f} s "
+        f"(load average {model.get('load_average')}) → {full / inc['end_to_end_seconds']:.1f}x"
     )
+    if http is None:
+        return
     wh, snap = r["in_process"]["warehouse_tables"], r["in_process"]["serving_snapshot"]
     print(
         f"user-stats query in process: warehouse tables p99 {wh['p99_ms']} ms vs snapshot p99 {snap['p99_ms']} ms → {wh['p99_ms'] / max(snap['p99_ms'], 1e-6):.1f}x"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -122,6 +123,87 @@ def publish(
 def new_version() -> str:
     """A fresh version name: sortable by time, unique."""
     return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
+
+
+def publish_delta(
+    domain: str,
+    tables: list[ServedTable],
+    warehouse: duckdb.DuckDBPyConnection,
+    base: Path,
+    changed: Mapping[str, str],
+    info: Mapping[str, str] | None = None,
+) -> Path:
+    """Like :func:`publish`, but start from a copy of the published snapshot ``base`` and
+    rewrite only what changed: for a table named in ``changed`` (name → a SQL query on the
+    warehouse listing the changed values of the table's ``index_on`` column), delete the rows
+    with those values and insert the warehouse's rows for them; every other table is copied
+    whole. The cost follows the change, not the table. The caller holds the warehouse lock
+    and knows that ``base`` plus those rows equals the warehouse (what changed since ``base``).
+    """
+    folder = domain_dir(domain)
+    version = new_version()
+    target = folder / f"{version}.duckdb"
+    tmp = folder / f".{version}.duckdb.tmp"
+    shutil.copyfile(base, tmp)  # published versions are immutable: a plain copy is consistent
+    os.replace(tmp, target)
+    alias = f"snap_{uuid.uuid4().hex[:8]}"
+    warehouse.execute(f"ATTACH '{target}' AS {alias}")
+    try:
+        for t in tables:
+            name = f'{alias}."{t.schema}"."{t.name}"'
+            if t.name in changed and t.index_on:
+                keys = f"delta_keys_{uuid.uuid4().hex[:8]}"
+                warehouse.execute(f"CREATE TEMP TABLE {keys} AS {changed[t.name]}")
+                warehouse.execute(
+                    f"DELETE FROM {name} WHERE {t.index_on} IN (SELECT * FROM {keys})"
+                )
+                order = f" ORDER BY {t.order_by}" if t.order_by else ""
+                warehouse.execute(
+                    f"INSERT INTO {name} SELECT * FROM ({t.select}) AS src "
+                    f"WHERE {t.index_on} IN (SELECT * FROM {keys}){order}"
+                )
+                warehouse.execute(f"DROP TABLE {keys}")
+                continue
+            order = f" ORDER BY {t.order_by}" if t.order_by else ""
+            warehouse.execute(f"DROP TABLE IF EXISTS {name}")
+            warehouse.execute(f"CREATE TABLE {name} AS SELECT * FROM ({t.select}) AS src{order}")
+            if t.index_on:
+                warehouse.execute(
+                    f'CREATE INDEX "{t.name}_by_{t.index_on}" ON {name} ({t.index_on})'
+                )
+        meta = {
+            "domain": domain,
+            "version": version,
+            "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "delta_of": base.name,
+        }
+        meta.update(info or {})
+        warehouse.execute(f"DELETE FROM {alias}.main.snapshot_info")
+        warehouse.executemany(
+            f"INSERT INTO {alias}.main.snapshot_info VALUES (?, ?)", list(meta.items())
+        )
+        warehouse.execute(f"DETACH {alias}")
+    except BaseException:
+        warehouse.execute(f"DETACH DATABASE IF EXISTS {alias}")
+        target.unlink(missing_ok=True)
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        raise
+    make_current(target)
+    return target
+
+
+def snapshot_info(path: Path) -> dict[str, str]:
+    """The ``snapshot_info`` of a published snapshot file (empty when unreadable)."""
+    try:
+        con = duck.connect(path, read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        return dict(con.execute("SELECT key, value FROM main.snapshot_info").fetchall())
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
 
 
 def make_current(target: Path) -> None:

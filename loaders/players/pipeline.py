@@ -24,6 +24,7 @@ from loaders.players.parsing import parse_timezones, validate
 from loaders.players.settings import PlayersSettings
 from loaders.players.source import players_events_source
 from tributary import serving
+from tributary.warehouse import connect as connect_warehouse
 
 PIPELINE_NAME = "players_events"
 DATASET = "players_raw"
@@ -62,8 +63,42 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
-    """Copy the players marts into a fresh serving snapshot. Caller holds the lock."""
-    return serving.publish_if_built("players", SERVED_TABLES, warehouse)
+    """Publish the players marts as a new serving snapshot. Caller holds the lock.
+
+    When the current snapshot holds the dbt build the last build started from (or the last
+    build itself), only the rows of the users that build touched are rewritten in a copy of
+    it (:func:`tributary.serving.publish_delta`); otherwise (first publish, after a full
+    build, a snapshot from elsewhere) every table is copied.
+    """
+    if warehouse is None:
+        with connect_warehouse(lock=False) as con:
+            return publish_serving(con)
+    builds = _builds(warehouse)
+    if not builds:  # not built yet, or built before builds were recorded
+        return serving.publish_if_built("players", SERVED_TABLES, warehouse)
+    info = {"players_build": builds["build"]}
+    base = serving.current_version("players")
+    base_build = serving.snapshot_info(base).get("players_build") if base else None
+    if base is not None and base_build in (builds["build"], builds.get("previous_build")):
+        return serving.publish_delta(
+            "players", SERVED_TABLES, warehouse, base, {"user_days": TOUCHED_USERS}, info
+        )
+    return serving.publish("players", SERVED_TABLES, warehouse, info)
+
+
+TOUCHED_USERS = "SELECT user_id FROM intermediate.int_players__touched_users"
+
+
+def _builds(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """This build's dbt invocation id and the complete build it started from (if any)."""
+    try:
+        rows = warehouse.execute(
+            "SELECT kind, value FROM intermediate.int_players__applied_state "
+            "WHERE kind IN ('build', 'previous_build')"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {kind: value for kind, value in rows if value is not None}
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:

@@ -9,7 +9,7 @@ with pings as (
         lead(event_timestamp) over by_user - event_timestamp as gap_after
     from {{ ref('int_players__clean_events') }}
     where event_type = 'session_ping'
-    window by_user as (partition by user_id order by event_timestamp, input_order)
+    window by_user as (partition by user_id order by event_timestamp, source_file, line_number)
 ),
 
 starts as (

@@ -1,16 +1,28 @@
+-- depends_on: {{ ref('int_players__touched_users') }}
 -- Every day of `session_data` and of `match_data` is a row of `user_days` with the same
--- figures, and `user_days` has no day that neither of them has.
+-- figures, and `user_days` has no day that neither of them has. A full build checks every
+-- user; an incremental build the users it touched (the others' rows did not change).
+{% set touched_only -%}
+    {%- if not players_full_build() %}
+        user_id in (select touched.user_id from {{ ref('int_players__touched_users') }} as touched)
+    {%- else %}
+        1 = 1
+    {%- endif %}
+{%- endset %}
+
 with user_days as (
     select * from {{ ref('players_user_days') }}
-    where "date" is not null
+    where "date" is not null and {{ touched_only }}
 ),
 
 sessions as (
     select * from {{ ref('players_session_data') }}
+    where {{ touched_only }}
 ),
 
 match_days as (
     select * from {{ ref('players_match_data') }}
+    where {{ touched_only }}
 ),
 
 session_mismatches as (

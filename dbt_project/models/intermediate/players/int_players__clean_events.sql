@@ -7,7 +7,8 @@ with stage_two as (
 
 matches_checked as (
     select
-        input_order,
+        source_file,
+        line_number,
         rule
     from {{ ref('int_players__matches_checked') }}
 ),
@@ -17,7 +18,6 @@ final as (
         stage_two.batch_id,
         stage_two.source_file,
         stage_two.line_number,
-        stage_two.input_order,
         stage_two.event_id,
         stage_two.event_timestamp,
         stage_two.event_type,
@@ -32,7 +32,10 @@ final as (
         stage_two.home_goals,
         stage_two.away_goals
     from stage_two
-    left join matches_checked on stage_two.input_order = matches_checked.input_order
+    left join matches_checked
+        on
+            stage_two.source_file = matches_checked.source_file
+            and stage_two.line_number = matches_checked.line_number
     where stage_two.rule is null and matches_checked.rule is null
 )
 

@@ -1,9 +1,12 @@
+-- depends_on: {{ ref('int_players__working_set') }}
 -- Cleaning, stage 1: rules that look at one event (plus duplicates and the season).
 -- Each rule is one CTE adding one flag; `rule` is the first rule (in this order) an event breaks.
+-- A full build checks every current event; an incremental build the working set (duplicates
+-- are still judged against every current event, the season against all of them).
 {{ config(materialized='table') }}
 
 with events as (
-    select * from {{ ref('int_players__current_events') }}
+    {{ players_working_events() }}
 ),
 
 invalid_event_id as (
@@ -14,14 +17,40 @@ invalid_event_id as (
     from events
 ),
 
-duplicate_event_id as (
-    -- same event_id as an earlier line in input order (payloads may differ; the first wins)
-    select
-        *,
-        event_id is not null
-        and row_number() over (partition by event_id order by input_order) > 1 as breaks_duplicate_event_id
-    from invalid_event_id
-),
+{% if players_full_build() %}
+    duplicate_event_id as (
+        -- same event_id as an earlier line in input order (payloads may differ; the first wins)
+        select
+            *,
+            event_id is not null
+            and row_number() over (
+                partition by event_id order by source_file, line_number
+            ) > 1 as breaks_duplicate_event_id
+        from invalid_event_id
+    ),
+{% else %}
+    occurrences as (
+        -- every current line carrying an event_id of the working set, in input order
+        select
+            source_file,
+            line_number,
+            row_number() over (partition by event_id order by source_file, line_number) as occurrence
+        from {{ ref('int_players__current_events') }}
+        where event_id in (select invalid_event_id.event_id from invalid_event_id)
+    ),
+
+    duplicate_event_id as (
+        -- same event_id as an earlier line in input order (payloads may differ; the first wins)
+        select
+            invalid_event_id.*,
+            coalesce(occurrences.occurrence > 1, false) as breaks_duplicate_event_id
+        from invalid_event_id
+        left join occurrences
+            on
+                invalid_event_id.source_file = occurrences.source_file
+                and invalid_event_id.line_number = occurrences.line_number
+    ),
+{% endif %}
 
 invalid_event_type as (
     -- event_type missing, not a string, or not one of the three known types
@@ -41,9 +70,7 @@ invalid_timestamp as (
 ),
 
 season as (
-    select median(event_timestamp) as median_timestamp
-    from invalid_timestamp
-    where event_timestamp is not null
+    select median_timestamp from {{ ref('int_players__season') }}
 ),
 
 out_of_season as (
@@ -143,7 +170,6 @@ final as (
         batch_id,
         source_file,
         line_number,
-        input_order,
         raw_line,
         event_id,
         event_timestamp,

@@ -10,7 +10,7 @@ ordered as (
     select
         *,
         home_goals is not null as has_goals,
-        row_number() over (partition by match_id order by event_timestamp, input_order) as event_rank,
+        row_number() over (partition by match_id order by event_timestamp, source_file, line_number) as event_rank,
         count(home_goals) over (partition by match_id) as events_with_goals
     from events
 ),
@@ -26,7 +26,7 @@ goals_on_match_start as (
 starts as (
     select
         *,
-        row_number() over (partition by match_id order by event_timestamp, input_order) as start_rank
+        row_number() over (partition by match_id order by event_timestamp, source_file, line_number) as start_rank
     from goals_on_match_start
     where not has_goals
 ),
@@ -75,14 +75,15 @@ second_match_end as (
                 breaks_match_end_without_start
                 or breaks_match_end_before_start
                 or breaks_match_players_mismatch
-            order by event_timestamp, input_order
+            order by event_timestamp, source_file, line_number
         ) > 1 as breaks_second_match_end
     from end_rules
 ),
 
 ruled_starts as (
     select
-        input_order,
+        source_file,
+        line_number,
         case
             when start_rank > 1 then 'second_match_start'  -- a further start of a started match
         end as rule  -- noqa: RF04
@@ -91,7 +92,8 @@ ruled_starts as (
 
 ruled_ends as (
     select
-        input_order,
+        source_file,
+        line_number,
         case
             when breaks_match_end_without_start then 'match_end_without_start'
             when breaks_match_end_before_start then 'match_end_before_start'
@@ -103,7 +105,8 @@ ruled_ends as (
 
 ruled as (
     select
-        input_order,
+        source_file,
+        line_number,
         'goals_on_match_start' as rule  -- noqa: RF04
     from goals_on_match_start
     where breaks_goals_on_match_start
@@ -118,7 +121,6 @@ final as (
         events.batch_id,
         events.source_file,
         events.line_number,
-        events.input_order,
         events.raw_line,
         events.event_id,
         events.event_timestamp,
@@ -129,7 +131,8 @@ final as (
         events.away_goals,
         ruled.rule
     from events
-    inner join ruled on events.input_order = ruled.input_order
+    inner join ruled
+        on events.source_file = ruled.source_file and events.line_number = ruled.line_number
     where ruled.rule is not null
 )
 

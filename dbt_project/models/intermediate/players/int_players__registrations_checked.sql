@@ -13,7 +13,7 @@ second_registration as (
         *,
         event_type = 'registration'
         and row_number() over (
-            partition by event_type, user_id order by event_timestamp, input_order
+            partition by event_type, user_id order by event_timestamp, source_file, line_number
         ) > 1 as breaks_second_registration
     from events
 ),
@@ -79,7 +79,6 @@ final as (
         batch_id,
         source_file,
         line_number,
-        input_order,
         raw_line,
         event_id,
         event_timestamp,

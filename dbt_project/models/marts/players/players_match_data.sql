@@ -1,15 +1,17 @@
+-- depends_on: {{ ref('int_players__touched_users') }}
 -- Per user per UTC day: matches started that day (with a clean end), their total duration
 -- and the points won at home and away.
 --
--- Incremental by day, like `players_session_data`: only days whose figures changed are
--- rewritten (a match end landing today can complete a match that started yesterday).
+-- Incremental by user, like `players_session_data`: an incremental build replaces the rows of
+-- the touched users (a match end landing today can complete a match that started yesterday,
+-- for both players); a (user, day) whose figures did not change keeps its `refreshed_at`.
 {{ config(
     alias='match_data',
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='date',
+    unique_key='user_id',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where \"date\" not in (select match_date from {{ ref('int_players__matches') }})",
+    post_hook="{{ players_delete_vanished_users(ref('int_players__matches'), ['home_user_id', 'away_user_id']) }}",
 ) }}
 
 with matches as (
@@ -43,27 +45,44 @@ day_figures as (
         sum(points_home) as total_points_home,
         sum(points_away) as total_points_away
     from sides
+    {% if is_incremental() %}
+        where user_id in (select touched.user_id from {{ ref('int_players__touched_users') }} as touched)
+    {% endif %}
     group by user_id, match_date
 ),
 
 {% if is_incremental() %}
-    changed_days as (
-        {{ players_changed_days('day_figures', ['matches', 'total_duration', 'total_points_home', 'total_points_away']) }}
+    built as (
+        select * from {{ this }}
+        where user_id in (select day_figures.user_id from day_figures)
     ),
 {% endif %}
 
 final as (
     select
-        user_id,
-        "date",
-        matches,
-        total_duration,
-        total_points_home,
-        total_points_away,
-        current_timestamp as refreshed_at
+        day_figures.user_id,
+        day_figures."date",
+        day_figures.matches,
+        day_figures.total_duration,
+        day_figures.total_points_home,
+        day_figures.total_points_away,
+        {% if is_incremental() %}
+            case
+                when
+                    built.matches = day_figures.matches
+                    and built.total_duration = day_figures.total_duration
+                    and built.total_points_home = day_figures.total_points_home
+                    and built.total_points_away = day_figures.total_points_away
+                    then built.refreshed_at
+                else current_timestamp
+            end as refreshed_at
+        {% else %}
+            current_timestamp as refreshed_at
+        {% endif %}
     from day_figures
     {% if is_incremental() %}
-        where "date" in (select changed_days."date" from changed_days)
+        -- (sqlfluff also lints the full-build rendering, where `built` is not selected)
+        left join built on day_figures.user_id = built.user_id and day_figures."date" = built."date"  -- noqa: ST11
     {% endif %}
 )
 

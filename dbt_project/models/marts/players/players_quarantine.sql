@@ -1,10 +1,24 @@
+-- depends_on: {{ ref('int_players__changed_files') }}, {{ ref('int_players__working_set') }}
 -- Every discarded line or event of the current file contents, with the rule that discarded it:
 -- lines that are not JSON objects (rule `malformed_line`, rejected at load) and events a
 -- cleaning rule discarded in the intermediate models.
-{{ config(alias='quarantine') }}
+--
+-- Incremental by line: an incremental build deletes the rows of the files whose content
+-- changed and of the events it evaluated again (pre-hook), then inserts the lines of those
+-- files rejected at load and the events it discarded.
+{{ config(
+    alias='quarantine',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ players_delete_changed_rows(working_set=true) }}",
+) }}
 
 with load_quarantine as (
     select * from {{ ref('int_players__current_load_quarantine') }}
+    {% if is_incremental() %}
+        where source_file in (select changed.source_file from {{ ref('int_players__changed_files') }} as changed)
+    {% endif %}
 ),
 
 rejected as (

@@ -1,10 +1,24 @@
+-- depends_on: {{ ref('int_players__touched_users') }}
 -- One row per registered user: country, device and the registration time in UTC and in the
 -- local time of the user's country.
-{{ config(alias='registration_data') }}
+--
+-- Incremental by user: an incremental build deletes the rows of the touched users (pre-hook)
+-- and inserts theirs again.
+{{ config(
+    alias='registration_data',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ players_delete_touched_users() }}",
+) }}
 
 with registrations as (
     select * from {{ ref('int_players__clean_events') }}
-    where event_type = 'registration'
+    where
+        event_type = 'registration'
+        {% if is_incremental() %}
+            and user_id in (select touched.user_id from {{ ref('int_players__touched_users') }} as touched)
+        {% endif %}
 ),
 
 final as (

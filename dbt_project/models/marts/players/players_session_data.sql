@@ -1,22 +1,24 @@
+-- depends_on: {{ ref('int_players__touched_users') }}
 -- Per user per UTC day: sessions started that day and their total duration.
 --
--- Incremental by day: each build computes the per-day figures from the clean sessions and
--- rewrites only the days whose figures changed (delete + insert by "date"); the other days
--- keep their rows and their `refreshed_at`. A day is compared as a whole, so a user row that
--- disappears from a day also rewrites that day, and the post-hook drops days left with no
--- session at all. Why not "the days of the new events": new pings can extend a session that
--- started the day before, and a late registration can validate events of any earlier day.
+-- Incremental by user: an incremental build computes the day figures of the touched users
+-- (`int_players__touched_users`) and replaces those users' rows (delete + insert on user_id;
+-- the post-hook drops touched users left without any session). A (user, day) whose figures
+-- did not change keeps its `refreshed_at`.
 {{ config(
     alias='session_data',
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='date',
+    unique_key='user_id',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where \"date\" not in (select session_date from {{ ref('int_players__sessions') }})",
+    post_hook="{{ players_delete_vanished_users(ref('int_players__sessions'), ['user_id']) }}",
 ) }}
 
 with sessions as (
     select * from {{ ref('int_players__sessions') }}
+    {% if is_incremental() %}
+        where user_id in (select touched.user_id from {{ ref('int_players__touched_users') }} as touched)
+    {% endif %}
 ),
 
 day_figures as (
@@ -30,21 +32,33 @@ day_figures as (
 ),
 
 {% if is_incremental() %}
-    changed_days as (
-        {{ players_changed_days('day_figures', ['session_count', 'time_spent_in_game']) }}
+    built as (
+        select * from {{ this }}
+        where user_id in (select day_figures.user_id from day_figures)
     ),
 {% endif %}
 
 final as (
     select
-        user_id,
-        "date",
-        session_count,
-        time_spent_in_game,
-        current_timestamp as refreshed_at
+        day_figures.user_id,
+        day_figures."date",
+        day_figures.session_count,
+        day_figures.time_spent_in_game,
+        {% if is_incremental() %}
+            case
+                when
+                    built.session_count = day_figures.session_count
+                    and built.time_spent_in_game = day_figures.time_spent_in_game
+                    then built.refreshed_at
+                else current_timestamp
+            end as refreshed_at
+        {% else %}
+            current_timestamp as refreshed_at
+        {% endif %}
     from day_figures
     {% if is_incremental() %}
-        where "date" in (select changed_days."date" from changed_days)
+        -- (sqlfluff also lints the full-build rendering, where `built` is not selected)
+        left join built on day_figures.user_id = built.user_id and day_figures."date" = built."date"  -- noqa: ST11
     {% endif %}
 )
 

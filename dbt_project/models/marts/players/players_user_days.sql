@@ -1,19 +1,32 @@
+-- depends_on: {{ ref('int_players__touched_users') }}
 -- What `GET /api/user-stats` reads: a user's registration fields repeated on each of their
 -- UTC days (sessions and matches, full-outer-joined), or on one row with a null `date` for a
 -- user without any day. A user has at most a season of days, so the API answers with one
 -- indexed point lookup and sums those few rows (all-time figures, last login) itself.
-{{ config(alias='user_days') }}
+--
+-- Incremental by user: an incremental build deletes the rows of the touched users (pre-hook)
+-- and inserts theirs again.
+{{ config(
+    alias='user_days',
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ players_delete_touched_users() }}",
+) }}
 
 with registrations as (
     select * from {{ ref('players_registration_data') }}
+    {{ players_where_touched() }}
 ),
 
 sessions as (
     select * from {{ ref('players_session_data') }}
+    {{ players_where_touched() }}
 ),
 
 match_days as (
     select * from {{ ref('players_match_data') }}
+    {{ players_where_touched() }}
 ),
 
 user_days as (
