@@ -232,6 +232,22 @@ class ProcessGroup:
         except OSError:
             return False
 
+    def wait_healthy(self, base: str, seconds: float = 90) -> None:
+        """Wait until the API this group runs answers ``GET {base}/health`` with 200; raise
+        with its log tail if it exits or does not answer within ``seconds``."""
+        import httpx  # only the API benches need it
+
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if not self.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"API did not start: {self.log_tail()}")
+            time.sleep(0.2)
+
     def log_tail(self, chars: int = 3000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]

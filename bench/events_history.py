@@ -177,16 +177,7 @@ def http_pages(env: dict, logs: Path, users: list[str]) -> dict:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if not server.alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {server.log_tail()}")
-            time.sleep(0.2)
+        server.wait_healthy(base)
         times, codes = [], {}
         with httpx.Client(base_url=base, timeout=30) as http:
             for u in users[:50]:

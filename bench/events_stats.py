@@ -185,16 +185,7 @@ def http_phases(env: dict, logs: Path, user_ids: list[str], args) -> dict:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if not server.alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {server.log_tail()}")
-            time.sleep(0.2)
+        server.wait_healthy(base)
         # Correctness first: 200 users' totals against the warehouse.
         check = random.Random(3).sample(user_ids, 200)
         want = expected_totals(check, 30)

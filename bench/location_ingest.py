@@ -29,13 +29,11 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
 from bench.common import (
@@ -172,16 +170,7 @@ def phase(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if not server.alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {server.log_tail()}")
-            time.sleep(0.2)
+        server.wait_healthy(base)
         # Warm-up (connections, migrations, imports), not counted.
         replay(base, payload[:200], connections=8)
         api_pids = _group_pids(server.pgid)
