@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +85,8 @@ def publish(
     folder.mkdir(parents=True, exist_ok=True)
     version = new_version()
     target = folder / f"{version}.duckdb"
-    alias = f"snap_{uuid.uuid4().hex[:8]}"
-    warehouse.execute(f"ATTACH '{target}' AS {alias}")
-    try:
+
+    def fill(alias: str) -> None:
         for t in tables:
             warehouse.execute(f'CREATE SCHEMA IF NOT EXISTS {alias}."{t.schema}"')
             order = f" ORDER BY {t.order_by}" if t.order_by else ""
@@ -100,13 +99,31 @@ def publish(
                     f'CREATE INDEX "{t.name}_by_{t.index_on}" '
                     f'ON {alias}."{t.schema}"."{t.name}" ({t.index_on})'
                 )
+        warehouse.execute(f"CREATE TABLE {alias}.main.snapshot_info (key VARCHAR, value VARCHAR)")
+
+    _write_version(warehouse, target, fill, {"domain": domain, "version": version, **(info or {})})
+    return target
+
+
+def _write_version(
+    warehouse: duckdb.DuckDBPyConnection,
+    target: Path,
+    fill: Callable[[str], None],
+    info: Mapping[str, str],
+) -> None:
+    """Attach ``target``, let ``fill(alias)`` write its tables (and an empty
+    ``snapshot_info``), record ``info`` with the publication time, detach and make it current.
+    On any failure the half-written file is removed and nothing is made current."""
+    alias = f"snap_{uuid.uuid4().hex[:8]}"
+    warehouse.execute(f"ATTACH '{target}' AS {alias}")
+    try:
+        fill(alias)
         meta = {
-            "domain": domain,
-            "version": version,
+            "domain": info["domain"],
+            "version": info["version"],
             "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        meta.update(info or {})
-        warehouse.execute(f"CREATE TABLE {alias}.main.snapshot_info (key VARCHAR, value VARCHAR)")
+        meta.update(info)
         warehouse.executemany(
             f"INSERT INTO {alias}.main.snapshot_info VALUES (?, ?)", list(meta.items())
         )
@@ -117,7 +134,6 @@ def publish(
         target.with_name(target.name + ".wal").unlink(missing_ok=True)
         raise
     make_current(target)
-    return target
 
 
 def new_version() -> str:
@@ -146,49 +162,33 @@ def publish_delta(
     tmp = folder / f".{version}.duckdb.tmp"
     shutil.copyfile(base, tmp)  # published versions are immutable: a plain copy is consistent
     os.replace(tmp, target)
-    alias = f"snap_{uuid.uuid4().hex[:8]}"
-    warehouse.execute(f"ATTACH '{target}' AS {alias}")
-    try:
+
+    def fill(alias: str) -> None:
         for t in tables:
             name = f'{alias}."{t.schema}"."{t.name}"'
+            order = f" ORDER BY {t.order_by}" if t.order_by else ""
             if t.name in changed and t.index_on:
                 keys = f"delta_keys_{uuid.uuid4().hex[:8]}"
                 warehouse.execute(f"CREATE TEMP TABLE {keys} AS {changed[t.name]}")
                 warehouse.execute(
                     f"DELETE FROM {name} WHERE {t.index_on} IN (SELECT * FROM {keys})"
                 )
-                order = f" ORDER BY {t.order_by}" if t.order_by else ""
                 warehouse.execute(
                     f"INSERT INTO {name} SELECT * FROM ({t.select}) AS src "
                     f"WHERE {t.index_on} IN (SELECT * FROM {keys}){order}"
                 )
                 warehouse.execute(f"DROP TABLE {keys}")
                 continue
-            order = f" ORDER BY {t.order_by}" if t.order_by else ""
             warehouse.execute(f"DROP TABLE IF EXISTS {name}")
             warehouse.execute(f"CREATE TABLE {name} AS SELECT * FROM ({t.select}) AS src{order}")
             if t.index_on:
                 warehouse.execute(
                     f'CREATE INDEX "{t.name}_by_{t.index_on}" ON {name} ({t.index_on})'
                 )
-        meta = {
-            "domain": domain,
-            "version": version,
-            "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "delta_of": base.name,
-        }
-        meta.update(info or {})
         warehouse.execute(f"DELETE FROM {alias}.main.snapshot_info")
-        warehouse.executemany(
-            f"INSERT INTO {alias}.main.snapshot_info VALUES (?, ?)", list(meta.items())
-        )
-        warehouse.execute(f"DETACH {alias}")
-    except BaseException:
-        warehouse.execute(f"DETACH DATABASE IF EXISTS {alias}")
-        target.unlink(missing_ok=True)
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
-        raise
-    make_current(target)
+
+    meta = {"domain": domain, "version": version, "delta_of": base.name, **(info or {})}
+    _write_version(warehouse, target, fill, meta)
     return target
 
 
