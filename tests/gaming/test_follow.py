@@ -140,10 +140,12 @@ def test_service_serves_within_a_second_and_reports_to_dagster(built_data_dir):
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # many process starts: minutes on a machine shared by other jobs
 def test_kill_9_mid_load_then_restart_loses_and_doubles_nothing(built_data_dir):
-    """One file per store transaction; the service is killed while it works through a backlog
-    (some files served, some not), restarted, killed again … then left to finish."""
+    """One file per store transaction; the service is killed as soon as it has served a file
+    while it works through a backlog (some files served, some not), restarted, killed again …
+    then left to finish."""
+    files = 24  # a backlog long enough that a kill lands mid-way on a quiet machine too
     generated = write_files(
-        landing(), files=6, lines_per_file=3_000, players=300, defect_rate=0.01, seed=3
+        landing(), files=files, lines_per_file=3_000, players=300, defect_rate=0.01, seed=3
     )
     env = {"GAMING_FILES_PER_BATCH": "1", "GAMING_WAREHOUSE_SYNC_SECONDS": "0.2"}
     mid_load_kills = 0
@@ -154,21 +156,20 @@ def test_kill_9_mid_load_then_restart_loses_and_doubles_nothing(built_data_dir):
             progressed = lambda n=before, p=proc: (  # noqa: E731
                 store_value("SELECT count(*) FROM files", 0) > n or p.poll() is not None
             )
-            wait_for(progressed, 180, "progress")
-            time.sleep(0.3)
+            wait_for(progressed, 180, "progress", every=0.005)
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         served = store_value("SELECT count(*) FROM files", 0)
-        mid_load_kills += served < 6
-        if served == 6:
+        mid_load_kills += served < files
+        if served == files:
             break
     assert mid_load_kills >= 1, "no kill landed in the middle of the backlog"
 
     proc = start_service(built_data_dir, **env)
     try:
-        wait_for(lambda: store_value("SELECT count(*) FROM files", 0) == 6, 300, "store complete")
-        wait_for(lambda: warehouse_files() == 6, 600, "warehouse complete", every=1.0)
+        wait_for(lambda: store_value("SELECT count(*) FROM files", 0) == files, 300, "store done")
+        wait_for(lambda: warehouse_files() == files, 600, "warehouse complete", every=1.0)
     finally:
         stop_service(proc)
     valid = generated.lines - generated.defective_lines
