@@ -104,3 +104,19 @@ def test_features_over_http_from_the_stream(backend, names, data_dir):
         assert error(post("/features/products:batch", json={"product_ids": "p-a"})) == (
             "product_ids"
         )
+
+
+def test_answers_written_as_bytes_equal_the_dicts_dumped():
+    """The endpoints write each answer with one ``%`` (``_json``): the same bytes as dumping
+    the response's dicts (``_body``), ids needing JSON escapes and a ms-exact ``as_of``
+    included."""
+    import orjson
+
+    from api.routers.features import _body, _json
+
+    ids = ["p-1", 'q"uo\\te', "ünï", "p-1"]
+    counts = [[[i, 2 * i, 3 * i], [0, 10**12, 5], [7, 8, 9 + i]] for i in range(len(ids))]
+    for as_of in (0, 1_765_100_000_001, 1_765_100_059_999):
+        parts = _json(ids, as_of, counts)
+        assert b"[" + b",".join(parts) + b"]" == orjson.dumps(_body(ids, as_of, counts))
+        assert [orjson.loads(p) for p in parts] == _body(ids, as_of, counts)

@@ -70,7 +70,12 @@ def reference(path, user_id: str, days: int) -> bytes | None:
         series.append({"date": day, "products_contacted": c, "favourited": f, "products_sold": s})
     keys = ("products_contacted", "favourited", "products_sold")
     return orjson.dumps(
-        {"user_id": user_id, "days": days, "series": series, "totals": dict(zip(keys, totals))}
+        {
+            "user_id": user_id,
+            "days": days,
+            "series": series,
+            "totals": dict(zip(keys, totals, strict=True)),
+        }
     )
 
 
