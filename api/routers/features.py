@@ -13,6 +13,7 @@ without any such event (including one never seen) gets zeros, not a 404.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -142,6 +143,35 @@ async def product_features(
     (zeros for a product without events)."""
     as_of, counts = _store().read([product_id])
     return Response(_json([product_id], as_of, counts)[0], media_type="application/json")
+
+
+PRODUCT_ROUTE = router.routes[-1]
+# "/" is never in a path segment; "products:batch" is POST only.
+_PRODUCT_PATH = re.compile(rf"/features/products/([^\x00-\x1f\x7f-\x9f/]{{1,{MAX_PRODUCT_ID}}})")
+_JSON = [(b"content-type", b"application/json")]
+
+
+def product_fast(scope) -> tuple[dict, bytes] | None:
+    """``(response start message, body)`` of a well-formed ``GET /features/products/{id}``
+    (the re-ranker's per-product call, also what a freshness probe polls), answered by
+    ``api.main.Api`` before FastAPI's stack; None for anything else, a query string, or a
+    store error (the route then answers, errors in the one shape)."""
+    if scope["method"] != "GET" or scope["query_string"]:
+        return None
+    match = _PRODUCT_PATH.fullmatch(scope["path"])
+    if match is None:
+        return None
+    try:
+        as_of, counts = _store().read([match[1]])
+    except Exception:  # the route reports it
+        return None
+    body = _json([match[1]], as_of, counts)[0]
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [*_JSON, (b"content-length", b"%d" % len(body))],
+    }
+    return start, body
 
 
 @router.post(
