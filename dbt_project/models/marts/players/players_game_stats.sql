@@ -32,7 +32,7 @@ session_stats as (
 
 day_points as (
     -- `match_data` has one row per user and day: a row's points are the user's points that
-    -- day. Read once (its sums are HUGEINT, slow to decompress) and reused below.
+    -- day. Read once and reused below.
     select
         user_id,
         "date",
