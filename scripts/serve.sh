@@ -55,7 +55,7 @@ if [ -z "${ADREPORTS_API_URL:-}" ]; then
 fi
 
 # `dg dev` reads [tool.dg] in pyproject.toml: the code location is orchestration.definitions.
-"$VENV/dg" dev -h 0.0.0.0 -p "$DAGSTER_PORT" \
+"$VENV/dg" dev --no-check-yaml -h 0.0.0.0 -p "$DAGSTER_PORT" \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
 pids+=($!)
 # The features consumer (events scenario 4): the stream → the online feature store the
