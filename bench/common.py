@@ -153,10 +153,29 @@ def ensure_manifest(env: dict[str, str], timeout: float = 300) -> None:
     )
 
 
+_PORTS_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free local port; inside ``BENCH_PORTS`` (e.g. ``18200-18299``) when that is set, so a
+    benchmark sharing the machine stays in its own range."""
+    span = os.environ.get("BENCH_PORTS")
+    if not span:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    low, high = (int(x) for x in span.split("-"))
+    for port in range(low, high + 1):
+        if port in _PORTS_HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _PORTS_HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port in BENCH_PORTS={span}")
 
 
 # ---------------------------------------------------------------------------- process groups

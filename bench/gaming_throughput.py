@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -120,6 +121,7 @@ class TributaryLoad:
     events_in_warehouse: int
     quarantine_in_warehouse: int
     reconcile_passed: bool
+    cpu_seconds: float = 0.0  # this process's CPU (all threads: DuckDB's included)
 
     @property
     def seconds(self) -> float:
@@ -139,6 +141,7 @@ def dlt_step_seconds(pipeline: Any) -> dict[str, float]:
 def load_tributary(url: str) -> TributaryLoad:
     """plan_load + dlt run under the warehouse lock, timed separately."""
     print("tributary: plan_load + dlt run …", flush=True)
+    cpu = time.process_time()
     with warehouse_lock():
         plan, plan_seconds = timed(lambda: gaming.plan_load(Landing(url)))
         pipeline = gaming.pipeline()
@@ -147,6 +150,7 @@ def load_tributary(url: str) -> TributaryLoad:
         with plan.progress("tributary: loading"):
             _, dlt_seconds = timed(lambda: pipeline.run(plan.source()))
         steps = dlt_step_seconds(pipeline)
+        cpu = time.process_time() - cpu
         with warehouse.connect(read_only=True, lock=False) as con:
             events = con.execute("SELECT count(*) FROM gaming_raw.events").fetchone()[0]
             quarantine = con.execute("SELECT count(*) FROM gaming_raw.quarantine").fetchone()[0]
@@ -162,6 +166,7 @@ def load_tributary(url: str) -> TributaryLoad:
         events_in_warehouse=events,
         quarantine_in_warehouse=quarantine,
         reconcile_passed=reconciled,
+        cpu_seconds=round(cpu, 3),
     )
 
 
@@ -172,6 +177,7 @@ def load_tributary(url: str) -> TributaryLoad:
 class DuckDBLoad:
     seconds: float
     rows: int
+    cpu_seconds: float = 0.0
 
 
 def load_duckdb(folder: Path, db_path: Path) -> DuckDBLoad:
@@ -183,30 +189,56 @@ def load_duckdb(folder: Path, db_path: Path) -> DuckDBLoad:
             "CREATE TABLE t AS SELECT * FROM "
             f"read_json('{glob}', format='newline_delimited', ignore_errors=true)"
         )
+        cpu = time.process_time()
         _, seconds = timed(lambda: con.execute(sql))
+        cpu = time.process_time() - cpu
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
     finally:
         con.close()
-    return DuckDBLoad(round(seconds, 3), rows)
+    return DuckDBLoad(round(seconds, 3), rows, round(cpu, 3))
 
 
 # ---------------------------------------------------------------------------- 4. profile
 
 
+def cpu_timed(fn: Callable[[], T]) -> tuple[T, float, float]:
+    """(result, wall seconds, CPU seconds of this process, DuckDB's threads included)."""
+    cpu = time.process_time()
+    result, wall = timed(fn)
+    return result, wall, time.process_time() - cpu
+
+
 def profile_plan(url: str) -> dict[str, float]:
-    """The parts of ``plan_load`` one by one (no warehouse involved)."""
-    print("profile: list / read / split / validate …", flush=True)
+    """The parts of ``plan_load`` one by one (no warehouse involved), and the same split +
+    validation with the previous implementation (Python line split, temporary table and two
+    ordered queries: ``tests/gaming/previous_parsing.py``) on the same bytes, with a check
+    that both give the same rows."""
+    from tests.gaming import previous_parsing
+
+    print("profile: list / read / split / validate (new and previous) …", flush=True)
     landing = Landing(url)
     listed, list_s = timed(landing.list)
     contents, read_s = timed(lambda: landing.read(listed))
-    lines, split_s = timed(lambda: lines_table(contents))
-    _, validate_s = timed(lambda: validate(lines))
-    return {
-        "list": round(list_s, 3),
-        "read": round(read_s, 3),
-        "split_lines": round(split_s, 3),
-        "validate": round(validate_s, 3),
-    }
+    out: dict[str, float] = {"list": round(list_s, 3), "read": round(read_s, 3)}
+    results = {}
+    for name, split, check in (
+        ("previous", previous_parsing.lines_table, previous_parsing.validate),
+        ("new", lines_table, validate),
+    ):
+        gc.collect()
+        lines, split_s, split_cpu = cpu_timed(lambda split=split: split(contents))
+        results[name], validate_s, validate_cpu = cpu_timed(lambda c=check, ls=lines: c(ls))
+        out[f"{name}_split_lines"] = round(split_s, 3)
+        out[f"{name}_validate"] = round(validate_s, 3)
+        out[f"{name}_split_cpu"] = round(split_cpu, 3)
+        out[f"{name}_validate_cpu"] = round(validate_cpu, 3)
+        del lines
+    same = all(
+        a.to_pylist() == b.to_pylist()
+        for a, b in zip(results["new"], results["previous"], strict=True)
+    )
+    out["same_rows_as_previous"] = float(same)
+    return out
 
 
 # ---------------------------------------------------------------------------- 5. tick cost
@@ -341,6 +373,9 @@ def build_result(
     for each in loads:  # every run must be right, not only the median one
         for check, ok in verification(backlog, each).items():
             checks[check] = checks.get(check, True) and ok
+    checks["new validation == previous (same rows, reasons, line numbers)"] = bool(
+        profile.get("same_rows_as_previous")
+    )
     return {
         "benchmark": NAME,
         "params": {k: v for k, v in vars(args).items() if k != "keep"},
@@ -360,6 +395,10 @@ def build_result(
             "all_runs_seconds": [r.seconds for r in baselines],
         },
         "ratio_tributary_over_duckdb": round(trib_eps / duck_eps, 4) if duck_eps else None,
+        "cpu_ratio_duckdb_over_tributary": round(baseline.cpu_seconds / load.cpu_seconds, 4)
+        if load.cpu_seconds
+        else None,
+        "load_average": list(os.getloadavg()),
         "plan_load_profile_seconds": profile,
         "tick_cost_at_size": asdict(ticks) if ticks else None,
         "verification": {"checks": checks, "passed": all(checks.values())},
@@ -400,8 +439,18 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"  rows          {d['rows']:,} kept (bad JSON skipped; no validation, no quarantine)")
     print(rule("comparison"))
     print(f"  tributary / duckdb events/s = {r['ratio_tributary_over_duckdb']}")
-    profile = ", ".join(f"{k} {v:.2f} s" for k, v in r["plan_load_profile_seconds"].items())
-    print(f"  plan_load parts (separate pass): {profile}")
+    print(
+        f"  CPU seconds: tributary {t['cpu_seconds']:.2f}, duckdb {d['cpu_seconds']:.2f} "
+        f"(ratio {r['cpu_ratio_duckdb_over_tributary']}); load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in r['load_average'])}"
+    )
+    p = r["plan_load_profile_seconds"]
+    print(f"  plan_load parts (separate pass): list {p['list']:.2f} s, read {p['read']:.2f} s")
+    for name in ("previous", "new"):
+        print(
+            f"    {name:<9} split {p[f'{name}_split_lines']:.2f} s (CPU {p[f'{name}_split_cpu']:.2f}), "
+            f"validate {p[f'{name}_validate']:.2f} s (CPU {p[f'{name}_validate_cpu']:.2f})"
+        )
     ticks = r["tick_cost_at_size"]
     if ticks:
         print(rule(f"near-real-time path with {t['valid']:,} events in the warehouse"))

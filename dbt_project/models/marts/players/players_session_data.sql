@@ -26,10 +26,10 @@ day_figures as (
     select  -- noqa: ST06
         user_id,
         session_date as "date",
-        count(*) as session_count,
         -- BIGINT: DuckDB's sum of BIGINT is a HUGEINT, 10-20x slower to scan, and every build
         -- reads these figures again (Spark's sum is a BIGINT already)
-        cast(sum(duration_seconds) as bigint) as time_spent_in_game
+        cast(sum(duration_seconds) as bigint) as time_spent_in_game,
+        count(*) as session_count
     from sessions
     group by user_id, session_date
 ),
