@@ -37,8 +37,7 @@ sides as (
 ),
 
 day_figures as (
-    -- the columns in the table's order (the casts count as simple targets for ST06)
-    select  -- noqa: ST06
+    select
         user_id,
         match_date as "date",
         -- BIGINT, as in `players_session_data`

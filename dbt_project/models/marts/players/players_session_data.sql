@@ -22,8 +22,7 @@ with sessions as (
 ),
 
 day_figures as (
-    -- the columns in the table's order (the casts count as simple targets for ST06)
-    select  -- noqa: ST06
+    select
         user_id,
         session_date as "date",
         -- BIGINT: DuckDB's sum of BIGINT is a HUGEINT, 10-20x slower to scan, and every build
