@@ -47,9 +47,7 @@ _NUMBER = "'UBIGINT', 'BIGINT', 'DOUBLE'"
 _TIMESTAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
 _DECIMAL = r"[0-9]+(\.[0-9]+)?"
 # A spend the rules accept, quoted or bare: at most 18 integer digits and 10 decimal places.
-_SPEND = (
-    f'"?[0-9]{{1,{MAX_SPEND_INTEGER_DIGITS}}}(\\.[0-9]{{1,{MAX_SPEND_SCALE}}})?"?'
-)
+_SPEND = f'"?[0-9]{{1,{MAX_SPEND_INTEGER_DIGITS}}}(\\.[0-9]{{1,{MAX_SPEND_SCALE}}})?"?'
 
 
 def _plain_string(text: str) -> str:
@@ -176,8 +174,7 @@ def validate(
         # Materialised first: measured cheaper than fetching the query's result directly.
         con.execute(f"CREATE OR REPLACE TEMP TABLE gaming_classified AS {_CLASSIFY}")
         events = con.execute(
-            f"SELECT {_EVENT_COLUMNS} "
-            "FROM gaming_classified WHERE reason IS NULL"
+            f"SELECT {_EVENT_COLUMNS} FROM gaming_classified WHERE reason IS NULL"
         ).fetch_arrow_table()
         quarantine = con.execute(
             "SELECT source_file, line_number, raw, reason FROM gaming_classified "
