@@ -28,7 +28,7 @@ $(TOOLS)/bin/uv:
 	$(TOOLS)/bin/python -m pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 install: $(VENV)/.synced ## install the locked dependencies into .venv
@@ -43,12 +43,7 @@ dagster-home: ## write $DAGSTER_HOME/dagster.yaml (PostgreSQL storage when DAGST
 	@scripts/dagster-home.sh
 
 sample: install ## write sample input data for every domain under $TRIBUTARY_DATA_DIR
-	$(PY) -m simulation.gaming
-	$(PY) -m simulation.players
-	$(PY) -m simulation.location sample
-	$(PY) -m simulation.commerce
-	$(PY) -m loaders.commerce.shop_db
-	$(PY) -m simulation.events --events 20000 --hours 6
+	scripts/sample.sh
 
 materialize: install manifest dagster-home ## materialise every asset once (non-zero exit on any failure)
 	$(PY) -m orchestration.materialize_all
@@ -56,7 +51,7 @@ materialize: install manifest dagster-home ## materialise every asset once (non-
 docs: install manifest ## generate the dbt docs site into $TRIBUTARY_DATA_DIR/dbt/docs
 	cd dbt_project && $(DBT) docs generate --quiet --target-path $(TRIBUTARY_DATA_DIR)/dbt/docs
 
-demo: install sample manifest dagster-home ## everything: sample data, Dagster UI + API up, then every asset materialised and dbt docs served
+demo: install manifest dagster-home ## everything: Dagster UI + API up while sample data is written, then every asset materialised and dbt docs served
 	scripts/serve.sh --materialize
 
 serve: install manifest dagster-home ## start Dagster (:3000), the API (:8000) and dbt docs (:8080) on existing data (ports: README)

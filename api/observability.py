@@ -10,13 +10,13 @@ Metrics are per process (each uvicorn worker has its own registry).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
@@ -79,6 +79,45 @@ def install_access_log() -> None:
     access.propagate = False
 
 
+def request_id(scope) -> bytes:
+    """The caller's ``X-Request-ID`` if well-formed, else a new random one (32 hex digits)."""
+    for key, value in scope["headers"]:
+        if key == b"x-request-id":
+            if _REQUEST_ID.fullmatch(value):
+                return value
+            break
+    return os.urandom(16).hex().encode()
+
+
+_children: dict[tuple[str, str, int], tuple] = {}
+
+
+def record(scope, template: str, status: int, seconds: float, request_id: bytes) -> None:
+    """Count and time one answered request under its route template; log it (access log)."""
+    key = (scope["method"], template, status)
+    pair = _children.get(key)
+    if pair is None:  # labels() takes a lock and builds a tuple: once per key, not per request
+        pair = _children[key] = (
+            REQUESTS.labels(key[0], template, str(status)),
+            LATENCY.labels(key[0], template),
+        )
+    pair[0].inc()
+    pair[1].observe(seconds)
+    if access.isEnabledFor(logging.INFO):
+        access.info(
+            orjson.dumps(
+                {
+                    "request_id": request_id.decode(),
+                    "method": key[0],
+                    "path": scope["path"],
+                    "route": template,
+                    "status": status,
+                    "seconds": round(seconds, 6),
+                }
+            ).decode()
+        )
+
+
 class Observability:
     def __init__(self, app) -> None:
         self.app = app
@@ -88,8 +127,7 @@ class Observability:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
-        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex.encode()
+        rid = request_id(scope)
         started, status, body_done, responded = time.perf_counter(), 500, False, False
 
         async def timed_receive():
@@ -108,7 +146,7 @@ class Observability:
             nonlocal status, responded
             if message["type"] == "http.response.start":
                 status, responded = message["status"], True
-                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id)]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid)]
             await send(message)
 
         try:
@@ -118,26 +156,10 @@ class Observability:
                 await send_with_id(_json_start(408, TIMEOUT_BODY))
                 await send({"type": "http.response.body", "body": TIMEOUT_BODY})
         finally:
-            seconds = time.perf_counter() - started
             route = scope.get("route")
             # No route: a middleware's own path (PUT /location), or unknown (bounded labels).
             template = route.path if route else scope["path"] if status != 404 else "unmatched"
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            LATENCY.labels(scope["method"], template).observe(seconds)
-            if access.isEnabledFor(logging.INFO):
-                access.info(
-                    json.dumps(
-                        {
-                            "request_id": request_id.decode(),
-                            "method": scope["method"],
-                            "path": scope["path"],
-                            "route": template,
-                            "status": status,
-                            "seconds": round(seconds, 6),
-                        },
-                        ensure_ascii=False,
-                    )
-                )
+            record(scope, template, status, time.perf_counter() - started, rid)
 
 
 def _json_start(status: int, body: bytes) -> dict:

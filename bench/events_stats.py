@@ -10,7 +10,10 @@ scale (scenario 3).
 3. Over HTTP: ``uvicorn api.main:app --workers 2``, answers checked against the warehouse for
    200 users, then an open-loop phase paced at ``--rate`` (p99, also counted from the
    schedule) and a closed-loop saturated phase (requests/s), random users and N in {7, 30,
-   90}, with the load client (``simulation.location.replay``) on the same two cores.
+   90}, with the load client on the same two cores: ``simulation.location.replay`` paces the
+   open loop; the saturated phase uses ``wrk`` when it is on PATH (a C client: ~10x less CPU
+   per request than the Python one, so the API gets the cores; ``--client python`` forces the
+   Python client). The client's CPU per request is reported apart from the API's.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
+import resource
+import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 from datetime import date, timedelta
@@ -173,6 +180,55 @@ def phase(server: ProcessGroup, base: str, reqs: list[bytes], **kwargs) -> dict:
     return out
 
 
+def wrk_phase(server: ProcessGroup, base: str, user_ids: list[str], args, logs: Path) -> dict:
+    """Closed loop with ``wrk`` (one thread, ``--connections``): random users, N cycling."""
+    rng = random.Random(7)
+    script = logs / "stats_paths.lua"
+    paths = [
+        f'"/events/users/{rng.choice(user_ids)}/stats?days={DAYS[i % 3]}"' for i in range(20_000)
+    ]
+    script.write_text(
+        "local paths = {" + ",\n".join(paths) + "}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        '  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n'
+    )
+    load0, cpu0 = loadavg(), group_cpu_seconds(server.pgid)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(
+        [
+            *("wrk", "-t1", f"-c{args.connections}", f"-d{int(args.seconds)}s", "--latency"),
+            *("-s", str(script), base),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = group_cpu_seconds(server.pgid) - cpu0
+    client = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    n = int(re.search(r"(\d+) requests in", out)[1])
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
+
+    return {
+        "client": "wrk",
+        "requests": n,
+        "status_counts": {"200": n - int(bad[1]) if bad else n, "other": int(bad[1]) if bad else 0},
+        "socket_errors": errors[1] if errors else None,
+        "answered_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "latency_ms": {"p50": ms("50"), "p90": ms("90"), "p99": ms("99")},
+        "cpu_us_per_request": {
+            "api": round(cpu / max(n, 1) * 1e6, 1),
+            "client": round(client / max(n, 1) * 1e6, 1),
+        },
+        "load_average_1m": [load0, loadavg()],
+    }
+
+
 def http_phases(env: dict, logs: Path, user_ids: list[str], args) -> dict:
     port = free_port()
     server = ProcessGroup(
@@ -180,7 +236,11 @@ def http_phases(env: dict, logs: Path, user_ids: list[str], args) -> dict:
             *("uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)),
             *("--workers", str(args.workers), "--no-access-log", "--log-level", "warning"),
         ],
-        {**env, "EVENTS_STATS_TODAY": TODAY.isoformat()},
+        {
+            **env,
+            "EVENTS_STATS_TODAY": TODAY.isoformat(),
+            "API_ACCESS_LOG": "true" if args.access_log == "on" else "false",
+        },
         logs / "uvicorn.log",
     )
     base = f"http://127.0.0.1:{port}"
@@ -206,13 +266,16 @@ def http_phases(env: dict, logs: Path, user_ids: list[str], args) -> dict:
             rate=args.rate,
             connections=64,
         )
-        out["saturated"] = phase(
-            server,
-            base,
-            requests(host, user_ids, 200_000),
-            connections=args.connections,
-            duration=args.seconds,
-        )
+        if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")):
+            out["saturated"] = wrk_phase(server, base, user_ids, args, logs)
+        else:
+            out["saturated"] = phase(
+                server,
+                base,
+                requests(host, user_ids, 200_000),
+                connections=args.connections,
+                duration=args.seconds,
+            )
         return out
     finally:
         server.stop()
@@ -225,6 +288,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=32, help="closed-loop phase")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="saturated phase's client (auto: wrk if on PATH)",
+    )
+    parser.add_argument(
+        "--access-log", choices=["on", "off"], default="on", help="the API's JSON access log"
+    )
     args = parser.parse_args()
     result: dict = {"machine": machine_info(), "args": vars(args)}
     with tempfile.TemporaryDirectory(prefix="bench-events-stats-") as root:
@@ -297,6 +369,8 @@ def print_report(r: dict) -> None:
             f"HTTP {name}: {p['answered_per_second']} req/s, statuses {p['status_counts']}, "
             f"p50 {p['latency_ms']['p50']} ms, p99 {p['latency_ms']['p99']} ms"
         )
+        if "client" in p:
+            line += f" (client {p['client']})"
         if "latency_from_schedule_ms" in p:
             line += f", p99 from schedule {p['latency_from_schedule_ms']['p99']} ms"
         cpu = p["cpu_us_per_request"]

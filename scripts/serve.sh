@@ -3,8 +3,9 @@
 # the dbt docs site (:8080); Ctrl-C stops them all. `--materialize` (what `make demo` runs) brings
 # the UI up first, then materialises every asset once (the run shows in the UI as it goes), then
 # generates and serves the dbt docs: the UI is there in about a minute instead of after the whole
-# first build. The ports are settings (README: TRIBUTARY_DAGSTER_PORT,
-# TRIBUTARY_API_PORT, TRIBUTARY_DOCS_PORT, ADREPORTS_SIM_PORT), so two stacks can run side by side.
+# first build; the sample input (scripts/sample.sh) is written while the services start. The
+# ports are settings (README: TRIBUTARY_DAGSTER_PORT, TRIBUTARY_API_PORT, TRIBUTARY_DOCS_PORT,
+# ADREPORTS_SIM_PORT), so two stacks can run side by side.
 set -euo pipefail
 # Job control: each service gets its own process group (and keeps SIGINT, which a plain
 # background job of a script ignores), so stopping signals the service and all its children.
@@ -89,10 +90,13 @@ serve_docs() {
     --target-path "$DOCS" >"$TRIBUTARY_DATA_DIR/logs/dbt-docs.log" 2>&1
 }
 if [ "$MATERIALIZE" = 1 ]; then
-  # One job (its own process group, stopped with the rest): wait for the UI, materialise every
-  # asset (non-zero exit reported, the services stay up to show why), generate the docs, then
-  # become the docs server.
+  # One job (its own process group, stopped with the rest): write the sample input while the
+  # services start, wait for the UI, materialise every asset (non-zero exit reported, the
+  # services stay up to show why), generate the docs, then become the docs server.
   (
+    echo "writing sample input (log: $TRIBUTARY_DATA_DIR/logs/sample.log)"
+    scripts/sample.sh >"$TRIBUTARY_DATA_DIR/logs/sample.log" 2>&1 \
+      || echo "sample input FAILED: see $TRIBUTARY_DATA_DIR/logs/sample.log" >&2
     "$VENV/python" -m scripts.wait_http "http://127.0.0.1:$DAGSTER_PORT/server_info" 600 || true
     echo "materialising every asset (Dagster UI: run materialize_all; log: $TRIBUTARY_DATA_DIR/logs/materialize.log)"
     if "$VENV/python" -m orchestration.materialize_all >"$TRIBUTARY_DATA_DIR/logs/materialize.log" 2>&1; then

@@ -16,14 +16,16 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
-from tributary import serving
-from tributary.serving import SnapshotMissing, SnapshotUnreadable, current_version
+from tributary import serving, settings
+from tributary.serving import SnapshotMissing, SnapshotUnreadable, read_pointer
 
 FETCH_ROWS = 100_000
+MMAP_BYTES = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,12 @@ def publish(
     return target
 
 
+@lru_cache(maxsize=64)
+def _pointer(data_dir: Path, domain: str) -> str:
+    """``serving/<domain>/CURRENT`` of a data dir, as a string (built once, not per request)."""
+    return str(serving.domain_dir_of(data_dir, domain) / "CURRENT")
+
+
 class SqliteSnapshotReader:
     """The newest SQLite snapshot of one domain (one instance per process; the connection is
     shared by the threads of the process, SQLite serialises them)."""
@@ -88,14 +96,20 @@ class SqliteSnapshotReader:
         self._lock = threading.Lock()
         self._con: sqlite3.Connection | None = None
         self._path: Path | None = None
+        self._name, self._pointer = "", ""  # what the current connection was opened for
 
     def connection(self) -> sqlite3.Connection:
         """A connection on the newest version: one small file read when nothing changed."""
-        path = current_version(self.domain)
-        if path is None:
+        pointer = _pointer(settings.data_dir(), self.domain)
+        try:
+            name = read_pointer(pointer)
+        except FileNotFoundError:
+            name = ""
+        if not name:
             raise SnapshotMissing(self.domain)
-        if path == self._path and self._con is not None:
+        if name == self._name and pointer == self._pointer and self._con is not None:
             return self._con
+        path = Path(pointer).parent / name
         with self._lock:
             if path != self._path or self._con is None:
                 try:
@@ -103,12 +117,16 @@ class SqliteSnapshotReader:
                         f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
                     )
                     con.execute("SELECT count(*) FROM snapshot_info").fetchone()
+                    # Pages straight from the page cache, not a pread() per B-tree page
+                    # (SQLite caps it at 2 GB; the rest of a larger file is read as before).
+                    con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
                 except sqlite3.Error as exc:
                     raise SnapshotUnreadable(
                         self.domain, f"snapshot {path.name} cannot be opened: {exc}"
                     ) from exc
                 # The previous connection is closed when the last reference to it goes.
                 self._con, self._path = con, path
+                self._name, self._pointer = name, pointer
             return self._con
 
     def info(self) -> dict[str, str]:

@@ -109,9 +109,10 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
 
 
-def serving_dir() -> Path:
-    """Read-only snapshots of the marts, one DuckDB file per domain, swapped atomically."""
-    return data_dir() / "serving"
+def serving_dir(data: Path | None = None) -> Path:
+    """Read-only snapshots of the marts, one DuckDB file per domain, swapped atomically
+    (under ``data``, default :func:`data_dir`)."""
+    return (data or data_dir()) / "serving"
 
 
 def spark_dir() -> Path:

@@ -13,6 +13,7 @@ without any such event (including one never seen) gets zeros, not a 404.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tributary.features.store import FeatureStore, open_store
-from tributary.features.windows import MAX_PRODUCT_ID, Counts, as_dict
+from tributary.features.windows import MAX_PRODUCT_ID, NAMES, WINDOWS, Counts, as_dict
 
 router = APIRouter(prefix="/features", tags=["features"])
 PRODUCT_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"  # no control characters
@@ -86,10 +87,37 @@ def _store() -> FeatureStore:
     return store
 
 
+def _stamp(as_of: int) -> str:
+    return datetime.fromtimestamp(as_of / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def _body(product_ids: Sequence[str], as_of: int, counts: list[Counts]) -> list[dict]:
-    stamp = datetime.fromtimestamp(as_of / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """The answers as dicts (the reference :func:`_json` is tested against)."""
+    stamp = _stamp(as_of)
     return [
         {"product_id": p, "as_of": stamp, **as_dict(c)}
+        for p, c in zip(product_ids, counts, strict=True)
+    ]
+
+
+# One answer after its product id: nine figures in NAMES x WINDOWS order.
+_ENTRY = (
+    b',"as_of":"%s",'
+    + b",".join(
+        b'"%s":{%s}' % (n.encode(), b",".join(b'"%s":%%d' % w.encode() for w in WINDOWS))
+        for n in NAMES
+    )
+    + b"}"
+)
+
+
+def _json(product_ids: Sequence[str], as_of: int, counts: list[Counts]) -> list[bytes]:
+    """Each answer as JSON bytes: the same bytes as ``orjson.dumps`` of :func:`_body`'s dicts,
+    written by one ``%`` per product instead of four dicts (a 100-id batch: ~0.05 ms, not
+    ~0.4)."""
+    entry = _ENTRY.replace(b"%s", _stamp(as_of).encode(), 1)
+    return [
+        b'{"product_id":%s%s' % (orjson.dumps(p), entry % (*c[0], *c[1], *c[2]))
         for p, c in zip(product_ids, counts, strict=True)
     ]
 
@@ -114,9 +142,36 @@ async def product_features(
     """Impressions, likes and conversations of one product in the last hour, day and week
     (zeros for a product without events)."""
     as_of, counts = _store().read([product_id])
-    return Response(
-        orjson.dumps(_body([product_id], as_of, counts)[0]), media_type="application/json"
-    )
+    return Response(_json([product_id], as_of, counts)[0], media_type="application/json")
+
+
+PRODUCT_ROUTE = router.routes[-1]
+# "/" is never in a path segment; "products:batch" is POST only.
+_PRODUCT_PATH = re.compile(rf"/features/products/([^\x00-\x1f\x7f-\x9f/]{{1,{MAX_PRODUCT_ID}}})")
+_JSON = [(b"content-type", b"application/json")]
+
+
+def product_fast(scope) -> tuple[dict, bytes] | None:
+    """``(response start message, body)`` of a well-formed ``GET /features/products/{id}``
+    (the re-ranker's per-product call, also what a freshness probe polls), answered by
+    ``api.main.Api`` before FastAPI's stack; None for anything else, a query string, or a
+    store error (the route then answers, errors in the one shape)."""
+    if scope["method"] != "GET" or scope["query_string"]:
+        return None
+    match = _PRODUCT_PATH.fullmatch(scope["path"])
+    if match is None:
+        return None
+    try:
+        as_of, counts = _store().read([match[1]])
+    except Exception:  # the route reports it
+        return None
+    body = _json([match[1]], as_of, counts)[0]
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [*_JSON, (b"content-length", b"%d" % len(body))],
+    }
+    return start, body
 
 
 @router.post(
@@ -129,4 +184,6 @@ async def products_features(request: Annotated[BatchRequest, Body()]) -> Respons
     """The same counts for up to 500 products at one `as_of`, in the order asked."""
     ids = request.product_ids
     as_of, counts = _store().read(ids)
-    return Response(orjson.dumps(_body(ids, as_of, counts)), media_type="application/json")
+    return Response(
+        b"[" + b",".join(_json(ids, as_of, counts)) + b"]", media_type="application/json"
+    )

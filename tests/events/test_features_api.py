@@ -4,6 +4,7 @@ the features consumer, on both stores; bad ids and batch sizes answer 422 naming
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from datetime import datetime
@@ -104,3 +105,63 @@ def test_features_over_http_from_the_stream(backend, names, data_dir):
         assert error(post("/features/products:batch", json={"product_ids": "p-a"})) == (
             "product_ids"
         )
+
+
+def test_answers_written_as_bytes_equal_the_dicts_dumped():
+    """The endpoints write each answer with one ``%`` (``_json``): the same bytes as dumping
+    the response's dicts (``_body``), ids needing JSON escapes and a ms-exact ``as_of``
+    included."""
+    import orjson
+
+    from api.routers.features import _body, _json
+
+    ids = ["p-1", 'q"uo\\te', "ünï", "p-1"]
+    counts = [[[i, 2 * i, 3 * i], [0, 10**12, 5], [7, 8, 9 + i]] for i in range(len(ids))]
+    for as_of in (0, 1_765_100_000_001, 1_765_100_059_999):
+        parts = _json(ids, as_of, counts)
+        assert b"[" + b",".join(parts) + b"]" == orjson.dumps(_body(ids, as_of, counts))
+        assert [orjson.loads(p) for p in parts] == _body(ids, as_of, counts)
+
+
+def test_product_fast_path_in_process(data_dir, monkeypatch):
+    """``GET /features/products/{id}`` answered before FastAPI's stack (``product_fast``)
+    gives the route's answer; a query string, a bad id or the batch path go to the routes."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+    from api.routers import features as router
+
+    monkeypatch.delenv("FEATURES_REDIS_URL", raising=False)
+    monkeypatch.setattr(router, "_local", threading.local())  # a store in this data dir
+    now = int(time.time() * 1000)
+    store = open_store()
+    lines = [feature_line(TYPES[k % 3], "p-2" if k == 4 else "p-1", now - 5_000) for k in range(5)]
+    store.apply("test", list(enumerate(lines, 1)), now)
+    store.close()
+    scope = {"type": "http", "method": "GET", "query_string": b"", "headers": []}
+    start, body = router.product_fast({**scope, "path": "/features/products/p-1"})
+    assert start["status"] == 200
+    doc = json.loads(body)
+    assert (doc["product_id"], doc["impressions"], doc["likes"]) == (
+        "p-1",
+        {"1h": 2, "1d": 2, "7d": 2},
+        {"1h": 1, "1d": 1, "7d": 1},
+    )
+    http = TestClient(app)
+    r = http.get("/features/products/p-1")
+    assert r.status_code == 200 and {**r.json(), "as_of": 0} == {**doc, "as_of": 0}
+    assert len(r.headers["x-request-id"]) == 32
+    assert (
+        router.product_fast({**scope, "path": "/features/products/p-1", "query_string": b"x=1"})
+        is None
+    )
+    assert router.product_fast({**scope, "path": "/features/products/a\x01b"}) is None
+    r = http.get("/features/products/a%01b")
+    assert r.status_code == 422 and r.json()["error"]["field"] == "product_id"
+    assert (
+        router.product_fast({**scope, "method": "POST", "path": "/features/products:batch"}) is None
+    )
+    unknown = http.get("/features/products/never-seen").json()
+    assert unknown["likes"] == {"1h": 0, "1d": 0, "7d": 0}

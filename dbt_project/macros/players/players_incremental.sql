@@ -92,10 +92,9 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- Hook of `int_players__current_events` and `players_quarantine`: in an incremental build,
-    delete the rows of the files whose content changed (and, with `working_set`, of the events
-    this build evaluates again); in a full build of an existing table, every row. -#}
-{% macro players_delete_changed_rows(working_set=false) -%}
+{#- Pre-hook of `int_players__current_events`: in an incremental build, delete the rows of the
+    files whose content changed; in a full build of an existing table, every row. -#}
+{% macro players_delete_changed_rows() -%}
     {%- if is_incremental() and players_full_build() %}
     delete from {{ this }}
     {%- elif is_incremental() %}
@@ -104,18 +103,73 @@
         source_file in (
             select changed.source_file from {{ ref('int_players__changed_files') }} as changed
         )
-        {%- if working_set %}
+    {%- else %}
+    select 1
+    {%- endif %}
+{%- endmacro %}
+
+{#- Pre-hook of `players_quarantine`: in an incremental build, delete the rows of the files
+    whose content changed, and the rows of the events this build evaluated again
+    (`int_players__working_set`) unless the build discarded the event by the same rule again
+    (such a row stays exactly as it is: same file content, same line); in a full build of an
+    existing table, every row. -#}
+{% macro players_delete_changed_quarantine() -%}
+    {%- if is_incremental() and players_full_build() %}
+    delete from {{ this }}
+    {%- elif is_incremental() %}
+    delete from {{ this }}
+    where
+        source_file in (
+            select changed.source_file from {{ ref('int_players__changed_files') }} as changed
+        )
         or exists (
             select 1
             from {{ ref('int_players__working_set') }} as working
             where
                 working.source_file = {{ this.identifier }}.source_file
                 and working.line_number = {{ this.identifier }}.line_number
+                and not exists (
+                    select 1
+                    from {{ ref('int_players__rejected_events') }} as rejected
+                    where
+                        rejected.source_file = {{ this.identifier }}.source_file
+                        and rejected.line_number = {{ this.identifier }}.line_number
+                        and rejected.rule = {{ this.identifier }}.rule
+                )
         )
-        {%- endif %}
     {%- else %}
     select 1
     {%- endif %}
+{%- endmacro %}
+
+{#- The batches whose raw lines `players_quarantine` inserts in an incremental build, as a SQL
+    list of literals (so the filter on the raw table reaches its scan and zone maps): those of
+    the changed files, and those of the discarded events without a row with the same rule.
+    Rendered when the model is compiled, before its pre-hook runs. -#}
+{% macro players_quarantine_batches() -%}
+    {%- set ids = [] -%}
+    {%- if execute -%}
+        {%- set result = run_query(
+            'select batch_id from ' ~ ref('int_players__changed_files')
+            ~ ' where batch_id is not null'
+            ~ ' union select rejected.batch_id from ' ~ ref('int_players__rejected_events')
+            ~ ' as rejected where not exists (select 1 from ' ~ this ~ ' as kept'
+            ~ ' where kept.source_file = rejected.source_file'
+            ~ ' and kept.line_number = rejected.line_number and kept.rule = rejected.rule)'
+            ~ ' order by 1'
+        ) -%}
+        {%- set ids = result.columns[0].values() -%}
+    {%- endif -%}
+    {{ players_sql_list(ids) }}
+{%- endmacro %}
+
+{#- `values` as a parenthesised SQL list of string literals (`(null)` when empty). -#}
+{% macro players_sql_list(values) -%}
+    {%- if values | length == 0 -%}
+        (null)
+    {%- else -%}
+        ({%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The batch ids of `column` (batch_id or previous_batch_id) in `int_players__changed_files`,
@@ -130,11 +184,7 @@
         ) -%}
         {%- set ids = result.columns[0].values() -%}
     {%- endif -%}
-    {%- if ids | length == 0 -%}
-        (null)
-    {%- else -%}
-        ({%- for id in ids -%}'{{ id | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%})
-    {%- endif -%}
+    {{ players_sql_list(ids) }}
 {%- endmacro %}
 
 {#- In an incremental build, a where clause keeping the rows of the touched users only. -#}

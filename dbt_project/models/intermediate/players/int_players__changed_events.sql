@@ -7,33 +7,19 @@
 -- Empty in a full build, which evaluates every event.
 {{ config(materialized='table') }}
 
-with events as (
-    select
-        source_file,
-        line_number,
-        event_id,
-        event_timestamp,
-        event_type,
-        country,
-        user_id,
-        home_user_id,
-        away_user_id,
-        match_id
-    from {{ ref('int_players__current_events') }}
-),
+{#- Each lookup below reads the store itself, with only the columns it needs and its filter
+    beside the scan (DuckDB materialises a CTE read more than once: a shared CTE of the store
+    copied every column of every event before any filter). -#}
+{%- set store = ref('int_players__current_events') -%}
+{%- set columns = 'source_file, line_number, event_id, user_id, home_user_id, away_user_id, match_id' -%}
 
+with
 {% if players_full_build() %}
     final as (
         select
-            source_file,
-            line_number,
-            event_id,
-            user_id,
-            home_user_id,
-            away_user_id,
-            match_id,
+            {{ columns }},
             true as is_current
-        from events
+        from {{ store }}
         where 1 = 0
     )
 {% else %}
@@ -42,7 +28,7 @@ with events as (
     ),
 
     new_rows as (
-        select * from events
+        select {{ columns }} from {{ store }}
         where source_file in (
             select changed_files.source_file
             from changed_files
@@ -78,7 +64,8 @@ with events as (
     ),
 
     same_ids as (
-        select * from events
+        -- the id index: a hash lookup whose key range also prunes the store's row groups
+        select {{ columns }} from {{ store }}
         where event_id in (select changed_ids.event_id from changed_ids)
     ),
 
@@ -90,20 +77,27 @@ with events as (
         left join {{ players_applied_state() }} as applied on applied.kind = 'season'
     ),
 
-    season_flips as (
-        -- in season by one median and out of it by the other
-        select events.*
-        from events
+    flipped_timestamps as (
+        -- in season by one median and out of it by the other (one narrow column scanned)
+        select distinct store.event_timestamp
+        from {{ store }} as store
         cross join seasons
         where
             (
-                abs(events.event_timestamp - seasons.median_timestamp)
+                abs(store.event_timestamp - seasons.median_timestamp)
                 > {{ var('players_season_half_width_days', 365) }} * 86400
             )
             <> (
-                abs(events.event_timestamp - seasons.applied_median_timestamp)
+                abs(store.event_timestamp - seasons.applied_median_timestamp)
                 > {{ var('players_season_half_width_days', 365) }} * 86400
             )
+    ),
+
+    season_flips as (
+        -- usually none, and a join with an empty side does not read the store
+        select {% for column in columns.split(', ') %}store.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+        from {{ store }} as store
+        inner join flipped_timestamps on store.event_timestamp = flipped_timestamps.event_timestamp
     ),
 
     applied_timezones as (
@@ -122,7 +116,7 @@ with events as (
     ),
 
     timezone_registrations as (
-        select * from events
+        select {{ columns }} from {{ store }}
         where
             event_type = 'registration'
             and country in (select changed_countries.country from changed_countries)

@@ -1,6 +1,10 @@
 -- Cleaning, stage 3: pairing the start and end events of each match, on the match events that
 -- passed stages 1 and 2. A start has null goals, an end has both goals. Events of one match
 -- are ordered by time, then input order.
+-- A table (only the rule-breaking events): the clean events, the quarantine and the tests read
+-- it, and as a view each of them recomputed the windows over every match event.
+{{ config(materialized='table') }}
+
 with events as (
     select * from {{ ref('int_players__registrations_checked') }}
     where rule is null and event_type = 'match'
@@ -121,7 +125,6 @@ final as (
         events.batch_id,
         events.source_file,
         events.line_number,
-        events.raw_line,
         events.event_id,
         events.event_timestamp,
         events.match_id,

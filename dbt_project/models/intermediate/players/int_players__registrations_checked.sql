@@ -79,7 +79,6 @@ final as (
         batch_id,
         source_file,
         line_number,
-        raw_line,
         event_id,
         event_timestamp,
         event_type,

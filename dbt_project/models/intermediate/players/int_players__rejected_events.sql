@@ -1,4 +1,8 @@
--- Every event a cleaning rule discarded, with the rule: stages 1, 2 and 3 together.
+-- Every event a cleaning rule discarded, with the rule: stages 1, 2 and 3 together (the raw
+-- line is fetched by the quarantine for the rows it inserts). A table: the quarantine, its
+-- hook and the tests read it several times.
+{{ config(materialized='table') }}
+
 with stage_one as (
     select * from {{ ref('int_players__events_checked') }}
     where rule is not null
@@ -20,7 +24,6 @@ final as (
         source_file,
         line_number,
         event_id,
-        raw_line,
         rule
     from stage_one
     union all
@@ -29,7 +32,6 @@ final as (
         source_file,
         line_number,
         event_id,
-        raw_line,
         rule
     from stage_two
     union all
@@ -38,7 +40,6 @@ final as (
         source_file,
         line_number,
         event_id,
-        raw_line,
         rule
     from stage_three
 )

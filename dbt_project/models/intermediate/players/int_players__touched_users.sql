@@ -7,18 +7,14 @@
 -- build lists every user named by any event.
 {{ config(materialized='table') }}
 
-with events as (
-    select
-        user_id,
-        home_user_id,
-        away_user_id,
-        match_id
-    from {{ ref('int_players__current_events') }}
-),
+{#- The store is read directly by each lookup, with only the columns it needs (a CTE read
+    more than once is materialised by DuckDB: a shared CTE of the store copied it). -#}
+{%- set store = ref('int_players__current_events') -%}
 
+with
 {% if players_full_build() %}
     named as (
-        {{ players_named_users('events') }}
+        {{ players_named_users(store) }}
     ),
 {% else %}
     changed as (
@@ -34,7 +30,7 @@ with events as (
         select match_id from changed
         where match_id is not null
         union
-        select match_id from events
+        select match_id from {{ store }}
         where
             match_id is not null
             and (
@@ -45,7 +41,11 @@ with events as (
     ),
 
     match_events as (
-        select * from events
+        select
+            user_id,
+            home_user_id,
+            away_user_id
+        from {{ store }}
         where match_id in (select their_matches.match_id from their_matches)
     ),
 

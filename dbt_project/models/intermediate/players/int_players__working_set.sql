@@ -7,24 +7,17 @@
 -- full build, which evaluates every event.
 {{ config(materialized='table') }}
 
-with events as (
-    select
-        source_file,
-        line_number,
-        event_type,
-        user_id,
-        home_user_id,
-        away_user_id,
-        match_id
-    from {{ ref('int_players__current_events') }}
-),
+{#- The store is read directly by each lookup, with only the columns it needs (a CTE read
+    more than once is materialised by DuckDB: a shared CTE of the store copied it). -#}
+{%- set store = ref('int_players__current_events') -%}
 
+with
 {% if players_full_build() %}
     final as (
         select
             source_file,
             line_number
-        from events
+        from {{ store }}
         where 1 = 0
     )
 {% else %}
@@ -38,7 +31,14 @@ with events as (
     ),
 
     of_touched_users as (
-        select * from events
+        select
+            source_file,
+            line_number,
+            user_id,
+            home_user_id,
+            away_user_id,
+            match_id
+        from {{ store }}
         where
             user_id in (select touched.user_id from touched)
             or home_user_id in (select touched.user_id from touched)
@@ -54,7 +54,14 @@ with events as (
     ),
 
     of_their_matches as (
-        select * from events
+        select
+            source_file,
+            line_number,
+            user_id,
+            home_user_id,
+            away_user_id,
+            match_id
+        from {{ store }}
         where match_id in (select their_matches.match_id from their_matches)
     ),
 
@@ -70,7 +77,10 @@ with events as (
     ),
 
     registrations as (
-        select * from events
+        select
+            source_file,
+            line_number
+        from {{ store }}
         where
             event_type = 'registration'
             and user_id in (select named.user_id from named)

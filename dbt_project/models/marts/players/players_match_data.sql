@@ -40,10 +40,11 @@ day_figures as (
     select
         user_id,
         match_date as "date",
-        count(*) as matches,
-        sum(duration_seconds) as total_duration,
-        sum(points_home) as total_points_home,
-        sum(points_away) as total_points_away
+        -- BIGINT, as in `players_session_data`
+        cast(sum(duration_seconds) as bigint) as total_duration,
+        cast(sum(points_home) as bigint) as total_points_home,
+        cast(sum(points_away) as bigint) as total_points_away,
+        count(*) as matches
     from sides
     {% if is_incremental() %}
         where user_id in (select touched.user_id from {{ ref('int_players__touched_users') }} as touched)

@@ -4,14 +4,17 @@
 -- cleaning rule discarded in the intermediate models.
 --
 -- Incremental by line: an incremental build deletes the rows of the files whose content
--- changed and of the events it evaluated again (pre-hook), then inserts the lines of those
--- files rejected at load and the events it discarded.
+-- changed and the rows of the events it evaluated again whose rule is not the same any more
+-- (pre-hook), then inserts the lines of those files rejected at load and the discarded
+-- events without a row. The raw text of an inserted event is read from the raw table, only
+-- in the batches of the rows inserted (`players_quarantine_batches`): a row that keeps its
+-- rule keeps its raw text, so a build reads no raw line it does not insert.
 {{ config(
     alias='quarantine',
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ players_delete_changed_rows(working_set=true) }}",
+    pre_hook="{{ players_delete_changed_quarantine() }}",
 ) }}
 
 with load_quarantine as (
@@ -21,8 +24,45 @@ with load_quarantine as (
     {% endif %}
 ),
 
-rejected as (
+rejected_rules as (
     select * from {{ ref('int_players__rejected_events') }}
+    {% if is_incremental() %}
+        -- the rows the pre-hook kept are exactly this build's result for their line
+        where not exists (
+            select 1 from {{ this }} as kept
+            where
+                kept.source_file = int_players__rejected_events.source_file
+                and kept.line_number = int_players__rejected_events.line_number
+        )
+    {% endif %}
+),
+
+raw_lines as (
+    select
+        batch_id,
+        source_file,
+        line_number,
+        raw_line
+    from {{ ref('stg_players__events') }}
+    {% if is_incremental() and not players_full_build() %}
+        where batch_id in {{ players_quarantine_batches() }}
+    {% endif %}
+),
+
+rejected as (
+    select
+        rejected_rules.batch_id,
+        rejected_rules.source_file,
+        rejected_rules.line_number,
+        rejected_rules.event_id,
+        raw_lines.raw_line,
+        rejected_rules.rule
+    from rejected_rules
+    inner join raw_lines
+        on
+            rejected_rules.batch_id = raw_lines.batch_id
+            and rejected_rules.source_file = raw_lines.source_file
+            and rejected_rules.line_number = raw_lines.line_number
 ),
 
 final as (
