@@ -54,6 +54,13 @@ if [ -z "${ADREPORTS_API_URL:-}" ]; then
   export ADREPORTS_API_TOKEN="${ADREPORTS_API_TOKEN:-sim-refresh-token}"
 fi
 
+# Create the Dagster instance's storage before anything opens it: `dg dev` and the gaming
+# service's reporter starting together on a fresh DAGSTER_HOME could both stamp the schema
+# version of schedules.db (two alembic heads), after which Dagster refuses to start.
+if [ -n "${DAGSTER_HOME:-}" ]; then
+  "$VENV/python" -c "from dagster import DagsterInstance; DagsterInstance.get().dispose()"
+fi
+
 # `dg dev` reads [tool.dg] in pyproject.toml: the code location is orchestration.definitions.
 "$VENV/dg" dev --no-check-yaml -h 0.0.0.0 -p "$DAGSTER_PORT" \
   >"$TRIBUTARY_DATA_DIR/logs/dagster.log" 2>&1 &
