@@ -16,6 +16,12 @@
    built with ``dbt run``, then the real ``gaming_landing_sensor`` is evaluated in process on
    an idle tick and on a tick that loads one new file, and ``publish_serving`` is timed alone.
    This is what the near-real-time path pays per file once the warehouse holds the backlog.
+6. Write-path probe (skip with ``--skip-write-probe``), the ceiling of the next step the docs
+   name, not a product path: (a) the same batches validated by the same query and written
+   straight from it into ``events`` / ``quarantine`` tables of a fresh DuckDB file (no Arrow
+   fetch, no Parquet, no dlt; checkpoint included); (b) dlt loading the manifest tables alone
+   (``files``, ``file_loads``; row tables empty) into a fresh data dir. (a) + (b) is what a
+   load would cost if dlt carried only the manifest.
 
 Prints a report and writes ``bench/results/gaming_throughput.json``.
 """
@@ -70,6 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=3, help="runs of 2. and 3.; median reported")
     p.add_argument("--tick-file-lines", type=int, default=200, help="lines of the one-file tick")
     p.add_argument("--skip-tick-cost", action="store_true", help="skip step 5")
+    p.add_argument("--skip-write-probe", action="store_true", help="skip step 6")
     p.add_argument("--time-cap", type=int, default=900, help="global cap for the whole script")
     p.add_argument("--keep", action="store_true", help="keep the temp dirs")
     args = p.parse_args(argv)
@@ -241,6 +248,101 @@ def profile_plan(url: str) -> dict[str, float]:
     return out
 
 
+# ---------------------------------------------------------------------------- 6. write probe
+
+_PROBE_TABLES = """
+CREATE TABLE events (
+    source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, "user" VARCHAR NOT NULL,
+    "timestamp" VARCHAR NOT NULL, evtname VARCHAR NOT NULL, spend VARCHAR,
+    batch_id VARCHAR NOT NULL
+);
+CREATE TABLE quarantine (
+    source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL, batch_id VARCHAR NOT NULL
+);
+"""
+
+
+def direct_write(url: str, db_path: Path) -> dict[str, float]:
+    """(a): list, read, split as the product does, then per batch one transaction that
+    classifies into a temp table and inserts the valid and quarantined rows from it."""
+    from loaders.batched_load import DEFAULT_BYTES_PER_BATCH, group_files
+    from loaders.gaming.parsing import _CLASSIFY, _EVENT_COLUMNS, _in_line_order
+    from loaders.gaming.settings import GamingSettings
+    from loaders.incremental_files import new_batch_id
+
+    con = duck.connect(db_path)
+    try:
+        con.execute(_PROBE_TABLES)
+
+        def write() -> None:
+            landing = Landing(url)
+            per_batch = GamingSettings().files_per_batch
+            for group in group_files(landing.list(), per_batch, DEFAULT_BYTES_PER_BATCH):
+                batch = {"batch": new_batch_id()}
+                con.register("lines_in", _in_line_order(lines_table(landing.read(group))))
+                con.execute("BEGIN")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE gaming_classified AS {_CLASSIFY}")
+                con.execute(
+                    f"INSERT INTO events SELECT {_EVENT_COLUMNS}, $batch "
+                    "FROM gaming_classified WHERE reason IS NULL",
+                    batch,
+                )
+                con.execute(
+                    "INSERT INTO quarantine SELECT source_file, line_number, raw, reason, $batch "
+                    "FROM gaming_classified WHERE reason IS NOT NULL",
+                    batch,
+                )
+                con.execute("DROP TABLE gaming_classified")
+                con.execute("COMMIT")
+                con.unregister("lines_in")
+            con.execute("CHECKPOINT")
+
+        gc.collect()
+        _, wall, cpu = cpu_timed(write)
+        events, quarantined = con.execute(
+            "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)"
+        ).fetchone()
+    finally:
+        con.close()
+    return {
+        "direct_seconds": round(wall, 3),
+        "direct_cpu": round(cpu, 3),
+        "direct_events": events,
+        "direct_quarantined": quarantined,
+    }
+
+
+def manifest_only_dlt(url: str, root: Path) -> dict[str, float]:
+    """(b): the real pipeline into a fresh data dir with each batch's manifest rows and empty
+    row tables (the batches are parsed first, outside the timing)."""
+    from loaders.batched_load import ParsedBatch
+    from loaders.gaming.source import gaming_events_source
+
+    point_at(make_dirs(root))
+    with warehouse_lock():
+        batches = [
+            ParsedBatch(
+                b.batch_id,
+                b.events.schema.empty_table(),
+                b.quarantine.schema.empty_table(),
+                b.files,
+                b.file_paths,
+            )
+            for b in gaming.plan_load(Landing(url)).batches()
+        ]
+        gc.collect()
+        pipeline = gaming.pipeline()
+        _, wall, cpu = cpu_timed(lambda: pipeline.run(gaming_events_source(batches)))
+        with warehouse.connect(read_only=True, lock=False) as con:
+            files = con.execute("SELECT count(*) FROM gaming_raw.files").fetchone()[0]
+    return {
+        "manifest_dlt_seconds": round(wall, 3),
+        "manifest_dlt_cpu": round(cpu, 3),
+        "manifest_files": files,
+    }
+
+
 # ---------------------------------------------------------------------------- 5. tick cost
 
 
@@ -364,6 +466,7 @@ def build_result(
     baselines: list[DuckDBLoad],
     profile: dict[str, float],
     ticks: TickCost | None,
+    probe: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     load = median_run(loads, lambda r: r.seconds)
     baseline = median_run(baselines, lambda r: r.seconds)
@@ -376,6 +479,18 @@ def build_result(
     checks["new validation == previous (same rows, reasons, line numbers)"] = bool(
         profile.get("same_rows_as_previous")
     )
+    if probe:
+        probe["projected_seconds"] = round(
+            probe["direct_seconds"] + probe["manifest_dlt_seconds"], 3
+        )
+        probe["projected_cpu"] = round(probe["direct_cpu"] + probe["manifest_dlt_cpu"], 3)
+        probe["projected_ratio"] = round(baseline.seconds / probe["projected_seconds"], 4)
+        probe["projected_cpu_ratio"] = round(baseline.cpu_seconds / probe["projected_cpu"], 4)
+        checks["write probe: same valid / quarantined rows, every file in the manifest"] = (
+            probe["direct_events"] == backlog.valid
+            and probe["direct_quarantined"] == backlog.defective
+            and probe["manifest_files"] == backlog.files
+        )
     return {
         "benchmark": NAME,
         "params": {k: v for k, v in vars(args).items() if k != "keep"},
@@ -401,6 +516,7 @@ def build_result(
         "load_average": list(os.getloadavg()),
         "plan_load_profile_seconds": profile,
         "tick_cost_at_size": asdict(ticks) if ticks else None,
+        "write_probe": probe,
         "verification": {"checks": checks, "passed": all(checks.values())},
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "machine": machine_info(),
@@ -470,6 +586,22 @@ def print_report(r: dict[str, Any]) -> None:
         print(
             f"  ({ticks['load_tick_result']}; views built by dbt run in {ticks['dbt_run_seconds']:.1f} s)"
         )
+    probe = r.get("write_probe")
+    if probe:
+        print(rule("write-path probe (ceiling of the next step; not a product path)"))
+        print(
+            f"  (a) validate straight into DuckDB tables   {probe['direct_seconds']:.2f} s "
+            f"(CPU {probe['direct_cpu']:.2f}; list, read, split, classify, insert, checkpoint)"
+        )
+        print(
+            f"  (b) dlt with the manifest tables alone     {probe['manifest_dlt_seconds']:.2f} s "
+            f"(CPU {probe['manifest_dlt_cpu']:.2f})"
+        )
+        print(
+            f"  (a) + (b)                                  {probe['projected_seconds']:.2f} s "
+            f"(CPU {probe['projected_cpu']:.2f}) → ratio to duckdb "
+            f"{probe['projected_ratio']} wall, {probe['projected_cpu_ratio']} CPU"
+        )
     print(rule("verification"))
     for check, ok in r["verification"]["checks"].items():
         print(f"  [{'ok' if ok else 'FAIL'}] {check}")
@@ -498,7 +630,13 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     gc.collect()
     # The last data dir holds the backlog: measure the near-real-time path on it.
     ticks = None if args.skip_tick_cost else tick_cost(args, backlog, dirs, env)
-    return build_result(args, backlog, loads, baselines, profile, ticks)
+    probe = None
+    if not args.skip_write_probe:  # last: it points this process at data dirs of its own
+        print("write probe: straight into DuckDB, then dlt with the manifest alone …", flush=True)
+        probe = direct_write(str(backlog.folder), root / "direct.duckdb")
+        gc.collect()
+        probe |= manifest_only_dlt(str(backlog.folder), root / "manifest-only")
+    return build_result(args, backlog, loads, baselines, profile, ticks, probe)
 
 
 def main(argv: list[str] | None = None) -> int:
