@@ -76,6 +76,7 @@ lint: install ## ruff, sqlfluff, the layer contract (import-linter, [tool.import
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
 bench: install manifest ## performance figures (see README)
+	$(PY) -m bench.demo_start
 	$(PY) -m bench.gaming_latency
 	$(PY) -m bench.gaming_throughput
 	$(PY) -m bench.adreports_pull
