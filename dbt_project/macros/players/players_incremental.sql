@@ -93,8 +93,9 @@
 {%- endmacro %}
 
 {#- Pre-hook of `int_players__current_events`: in an incremental build, delete the rows of the
-    files whose content changed; in a full build of an existing table, every row. -#}
-{% macro players_delete_changed_rows() -%}
+    files whose content changed (and, when given, the rows matching `or_also`, a condition on
+    `this`); in a full build of an existing table, every row. -#}
+{% macro players_delete_changed_rows(or_also=none) -%}
     {%- if is_incremental() and players_full_build() %}
     delete from {{ this }}
     {%- elif is_incremental() %}
@@ -103,26 +104,21 @@
         source_file in (
             select changed.source_file from {{ ref('int_players__changed_files') }} as changed
         )
+        {%- if or_also %}
+        or {{ or_also }}
+        {%- endif %}
     {%- else %}
     select 1
     {%- endif %}
 {%- endmacro %}
 
-{#- Pre-hook of `players_quarantine`: in an incremental build, delete the rows of the files
-    whose content changed, and the rows of the events this build evaluated again
-    (`int_players__working_set`) unless the build discarded the event by the same rule again
-    (such a row stays exactly as it is: same file content, same line); in a full build of an
-    existing table, every row. -#}
+{#- Pre-hook of `players_quarantine`: `players_delete_changed_rows`, and also the rows of the
+    events this build evaluated again (`int_players__working_set`) unless the build discarded
+    the event by the same rule again (such a row stays exactly as it is: same file content,
+    same line). -#}
 {% macro players_delete_changed_quarantine() -%}
-    {%- if is_incremental() and players_full_build() %}
-    delete from {{ this }}
-    {%- elif is_incremental() %}
-    delete from {{ this }}
-    where
-        source_file in (
-            select changed.source_file from {{ ref('int_players__changed_files') }} as changed
-        )
-        or exists (
+    {%- set evaluated_again -%}
+    exists (
             select 1
             from {{ ref('int_players__working_set') }} as working
             where
@@ -137,9 +133,8 @@
                         and rejected.rule = {{ this.identifier }}.rule
                 )
         )
-    {%- else %}
-    select 1
-    {%- endif %}
+    {%- endset %}
+    {{- players_delete_changed_rows(evaluated_again) }}
 {%- endmacro %}
 
 {#- The batches whose raw lines `players_quarantine` inserts in an incremental build, as a SQL
@@ -192,4 +187,22 @@
     {%- if is_incremental() %}
     where {{ column }} in (select touched.user_id from {{ ref('int_players__touched_users') }} as touched)
     {%- endif %}
+{%- endmacro %}
+
+{#- The `refreshed_at` column of a daily mart (`day_figures` left-joined to the built rows as
+    `built`): a row whose `figures` all equal the built row's keeps its time; any other row, and
+    every row of a full build, gets the build's. -#}
+{% macro players_refreshed_at(figures) -%}
+    {%- if is_incremental() -%}
+    case
+        when
+            {%- for figure in figures %}
+            {{ "and " if not loop.first }}built.{{ figure }} = day_figures.{{ figure }}
+            {%- endfor %}
+            then built.refreshed_at
+        else current_timestamp
+    end as refreshed_at
+    {%- else -%}
+    current_timestamp as refreshed_at
+    {%- endif -%}
 {%- endmacro %}

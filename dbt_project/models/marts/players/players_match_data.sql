@@ -67,19 +67,7 @@ final as (
         day_figures.total_duration,
         day_figures.total_points_home,
         day_figures.total_points_away,
-        {% if is_incremental() %}
-            case
-                when
-                    built.matches = day_figures.matches
-                    and built.total_duration = day_figures.total_duration
-                    and built.total_points_home = day_figures.total_points_home
-                    and built.total_points_away = day_figures.total_points_away
-                    then built.refreshed_at
-                else current_timestamp
-            end as refreshed_at
-        {% else %}
-            current_timestamp as refreshed_at
-        {% endif %}
+        {{ players_refreshed_at(['matches', 'total_duration', 'total_points_home', 'total_points_away']) }}
     from day_figures
     {% if is_incremental() %}
         -- (sqlfluff also lints the full-build rendering, where `built` is not selected)

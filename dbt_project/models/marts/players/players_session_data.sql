@@ -46,17 +46,7 @@ final as (
         day_figures."date",
         day_figures.session_count,
         day_figures.time_spent_in_game,
-        {% if is_incremental() %}
-            case
-                when
-                    built.session_count = day_figures.session_count
-                    and built.time_spent_in_game = day_figures.time_spent_in_game
-                    then built.refreshed_at
-                else current_timestamp
-            end as refreshed_at
-        {% else %}
-            current_timestamp as refreshed_at
-        {% endif %}
+        {{ players_refreshed_at(['session_count', 'time_spent_in_game']) }}
     from day_figures
     {% if is_incremental() %}
         -- (sqlfluff also lints the full-build rendering, where `built` is not selected)
