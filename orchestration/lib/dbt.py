@@ -41,10 +41,18 @@ dbt_project.prepare_if_dev()
 
 class TributaryDbtTranslator(DagsterDbtTranslator):
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(
+                enable_asset_checks=True, enable_duplicate_source_asset_keys=True
+            )
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # a lake source names the load asset that writes it (meta.dagster.asset_key)
+            for meta in ("meta", "source_meta"):
+                if key := (dbt_resource_props.get(meta) or {}).get("dagster", {}).get("asset_key"):
+                    return dg.AssetKey(key)
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         relation = dbt_resource_props.get("alias") or dbt_resource_props["name"]
         return dg.AssetKey([dbt_resource_props["schema"], relation])

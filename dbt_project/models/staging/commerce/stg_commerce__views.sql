@@ -1,6 +1,8 @@
 -- Product views of each file's current content, with the view time in the business zone.
+{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+
 with source as (
-    {{ current_batch_rows(source('commerce_views', 'views'), ref('stg_commerce__view_files')) }}
+    {{ current_batch_rows('(' ~ commerce_lake_source('views') ~ ')', ref('stg_commerce__view_files')) }}
 ),
 
 final as (
