@@ -31,7 +31,10 @@ if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
 
 # The domains whose models run on each engine (``TRIBUTARY_ENGINE``); None: every domain.
 # The others still read raw tables inside the DuckDB warehouse (issue 15 ports them in turn).
-ENGINE_DOMAINS: dict[str, tuple[str, ...] | None] = {"duckdb": None, "spark": ("events",)}
+ENGINE_DOMAINS: dict[str, tuple[str, ...] | None] = {
+    "duckdb": None,
+    "spark": ("events", "commerce"),
+}
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed on start; elsewhere it is built ahead of time

@@ -25,3 +25,16 @@
 {% macro duckdb__json_text(expr, path) -%}
     json_extract_string({{ expr }}, '{{ path }}')
 {%- endmacro %}
+
+{#- A text value as a JSON string literal (quoted and escaped), as text. -#}
+{% macro json_string(expr) -%}
+    {{- return(adapter.dispatch('json_string')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__json_string(expr) -%}
+    regexp_extract(to_json(named_struct('v', {{ expr }})), '^\\{"v":(.*)\\}$', 1)
+{%- endmacro %}
+
+{% macro duckdb__json_string(expr) -%}
+    cast(to_json({{ expr }}) as varchar)
+{%- endmacro %}

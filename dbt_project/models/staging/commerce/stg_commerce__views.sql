@@ -14,7 +14,8 @@ final as (
         product,
         event_ms,
         -- UTC epoch millis → wall-clock time of COMMERCE_TIMEZONE
-        timezone({{ commerce_timezone() }}, to_timestamp(event_ms / 1000.0)) as viewed_at
+        {{ utc_to_local(epoch_ms_double_to_timestamp('event_ms'), commerce_timezone()) }}
+            as viewed_at
     from source
 )
 
