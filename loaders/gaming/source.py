@@ -1,7 +1,8 @@
 """The dlt source for game events: the declared schema of ``gaming_raw`` and of its Dagster
 assets. The loads themselves write these tables straight from DuckDB, one transaction per
-batch (:mod:`loaders.gaming.warehouse_load`, ~4x faster than dlt's Arrow → Parquet → load path
-on a backlog); the source still runs the same batches through dlt when asked (``plan.source()``).
+batch (:mod:`loaders.gaming.warehouse_load`, about twice as fast as dlt's Arrow → Parquet →
+load path on a backlog); the source still runs the same batches through dlt when asked
+(``plan.source()``).
 
 Four resources land in ``gaming_raw``:
 

@@ -3,7 +3,7 @@
 The four ``gaming_raw`` tables keep the shape and meaning dlt gave them (see
 :mod:`loaders.gaming.source`, still the declared schema and the Dagster asset specs), but the
 rows no longer travel through dlt: Arrow tables, Parquet files, normalise and a ``COPY`` cost
-~4x DuckDB's own ``read_json`` of the same files (``bench.gaming_throughput``). Here each
+5-7x DuckDB's own ``read_json`` of the same files (``bench.gaming_throughput``). Here each
 batch of files (``GAMING_FILES_PER_BATCH``, 64 MB at most) is
 
 1. read and split into numbered lines (:func:`loaders.incremental_files.lines_table`);
