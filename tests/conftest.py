@@ -52,10 +52,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     built once; every test that uses the session's SparkSession goes to one worker, so the
     suite starts one JVM, not one per worker."""
     for item in items:
-        if "spark_session" in item.fixturenames:
-            group = "spark"
-        else:
-            group = item.nodeid.split("::", 1)[0]
+        group = "spark" if "spark_session" in item.fixturenames else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
 
 
