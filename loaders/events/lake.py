@@ -1,4 +1,4 @@
-"""The lake's storage: layout, listing, atomic publication of files, DuckDB access, the lock.
+"""The events lake: layout, listing, DuckDB access, the lock (storage: :mod:`loaders.lake_storage`).
 
 Layout under ``EVENTS_LAKE_URL`` (a folder or ``s3://bucket/prefix``)::
 

@@ -3,8 +3,8 @@
     {{- lake_url('COMMERCE_LAKE_URL', 'lake/commerce') -}}
 {%- endmacro %}
 
-{% macro commerce_lake_setup() -%}
-    {{- lake_setup('commerce_lake', commerce_lake_url()) -}}
+{% macro commerce_lake_setup(tables=none) -%}
+    {{- lake_setup('commerce_lake', commerce_lake_url(), tables) -}}
 {%- endmacro %}
 
 {% macro commerce_lake_source(table) -%}

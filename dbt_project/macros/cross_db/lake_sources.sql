@@ -2,7 +2,8 @@
 
     lake_url(var, default_rel): the lake's base URL from the setting `var` (default
       `<data dir>/<default_rel>`), spelled s3:// as DuckDB reads it.
-    lake_setup(source_name, base_url): before a model reads the lake. DuckDB: an S3 secret from
+    lake_setup(source_name, base_url, tables=none): before a model reads the lake (`tables`:
+      only those it reads). DuckDB: an S3 secret from
       the AWS_* variables when the lake is on S3 (nothing for a folder); Spark: the external
       tables (lake_tables_setup).
     lake_source(source_name, table, base_url): `select *` from the lake table, or on DuckDB a
@@ -19,15 +20,15 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro lake_setup(source_name, base_url) -%}
-    {{- return(adapter.dispatch('lake_setup')(source_name, base_url)) -}}
+{% macro lake_setup(source_name, base_url, tables=none) -%}
+    {{- return(adapter.dispatch('lake_setup')(source_name, base_url, tables)) -}}
 {%- endmacro %}
 
-{% macro default__lake_setup(source_name, base_url) -%}
-    {{- lake_tables_setup(source_name, base_url) -}}
+{% macro default__lake_setup(source_name, base_url, tables=none) -%}
+    {{- lake_tables_setup(source_name, base_url, tables) -}}
 {%- endmacro %}
 
-{% macro duckdb__lake_setup(source_name, base_url) -%}
+{% macro duckdb__lake_setup(source_name, base_url, tables=none) -%}
     {%- if base_url.startswith('s3://') -%}
         {%- set endpoint = env_var('AWS_ENDPOINT_URL_S3', env_var('AWS_ENDPOINT_URL', '')) -%}
         load httpfs;

@@ -3,21 +3,22 @@
     URL. Its columns are the source's `data_type`s, its location `<base_url>/<meta.lake_path>`,
     its partition columns `meta.partitioned_by` (hive folders, listed when read: the profile
     sets spark.sql.hive.manageFilesourcePartitions=false); a table without `meta.lake_path` (the
-    JSON commit records) is not a Parquet table and is skipped. On DuckDB the same sources are
+    JSON commit records) is not a Parquet table and is skipped. `tables`: only these (a model
+    sets up what it reads: each re-creation costs Spark a few catalog calls). On DuckDB the same sources are
     read_parquet() globs (`meta.external_location`); nothing to create. -#}
-{% macro lake_tables_setup(source_name, base_url) -%}
-    {{- return(adapter.dispatch('lake_tables_setup')(source_name, base_url)) -}}
+{% macro lake_tables_setup(source_name, base_url, tables=none) -%}
+    {{- return(adapter.dispatch('lake_tables_setup')(source_name, base_url, tables)) -}}
 {%- endmacro %}
 
-{% macro default__lake_tables_setup(source_name, base_url) -%}
+{% macro default__lake_tables_setup(source_name, base_url, tables=none) -%}
     select 1
 {%- endmacro %}
 
-{% macro spark__lake_tables_setup(source_name, base_url) -%}
+{% macro spark__lake_tables_setup(source_name, base_url, tables=none) -%}
     {%- if execute -%}
         {%- set url = base_url | replace('s3://', 's3a://') -%}
         {%- do run_query('create schema if not exists ' ~ source_name) -%}
-        {%- for node in graph.sources.values() if node.source_name == source_name and node.meta.get('lake_path') -%}
+        {%- for node in graph.sources.values() if node.source_name == source_name and node.meta.get('lake_path') and (tables is none or node.name in tables) -%}
             {%- set parts = node.meta.get('partitioned_by', []) -%}
             {%- set columns = [] -%}
             {%- for column in node.columns.values() if column.name not in parts -%}

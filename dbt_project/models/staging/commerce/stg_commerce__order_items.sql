@@ -1,5 +1,5 @@
 -- Items bought, one row per order_items row of the shop database.
-{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+{{ config(pre_hook="{{ commerce_lake_setup(['order_items']) }}") }}
 
 with source as (
     select * from {{ commerce_shop_table('order_items') }}

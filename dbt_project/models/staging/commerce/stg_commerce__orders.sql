@@ -1,5 +1,5 @@
 -- Orders as extracted from the shop database, with normalised status and device.
-{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+{{ config(pre_hook="{{ commerce_lake_setup(['orders']) }}") }}
 
 with source as (
     select * from {{ commerce_shop_table('orders') }}

@@ -1,6 +1,6 @@
 -- The manifest of view files from the lake's load records: each file's newest load names the
 -- batch holding its current content (batch ids sort by time).
-{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+{{ config(pre_hook="{{ commerce_lake_setup(['loads']) }}") }}
 
 with source as (
     {{ commerce_lake_source('loads') }}

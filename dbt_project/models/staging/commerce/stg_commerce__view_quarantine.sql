@@ -1,5 +1,5 @@
 -- Quarantined view records of each file's current content.
-{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+{{ config(pre_hook="{{ commerce_lake_setup(['quarantine']) }}") }}
 
 {{ current_batch_rows(
     '(' ~ commerce_lake_source('quarantine') ~ ')',

@@ -1,5 +1,5 @@
 -- Product views of each file's current content, with the view time in the business zone.
-{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+{{ config(pre_hook="{{ commerce_lake_setup(['views']) }}") }}
 
 with source as (
     {{ current_batch_rows('(' ~ commerce_lake_source('views') ~ ')', ref('stg_commerce__view_files')) }}
