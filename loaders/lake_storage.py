@@ -1,0 +1,202 @@
+"""A lake location on a local folder or S3: paths, listing, atomic publication of files.
+
+Shared by the lakes of the domains that land Parquet (``loaders.events.lake``,
+``loaders.players.lake``); each adds its own layout. A Parquet file becomes visible in one
+step: on a local file system it is written in the lake (under ``_staging`` or as
+``*.parquet.tmp``, invisible to ``*.parquet`` globs) and renamed into place (same file system,
+atomic); on S3 an object appears only when its upload completes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec.core import url_to_fs
+
+from tributary import settings
+from tributary.settings import AwsSettings
+
+
+@dataclass(frozen=True)
+class LakeFile:
+    uri: str  # what DuckDB opens: a local path or s3://…
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.uri.rsplit("/", 1)[-1]
+
+
+class LakeStorage:
+    """One lake location (``url``: a folder or ``s3://bucket/prefix``)."""
+
+    scratch_prefix = "lake"  # of the local scratch folders of an S3 lake
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self.is_s3 = self.url.startswith(("s3://", "s3a://"))
+        options = AwsSettings().fsspec_options() if self.is_s3 else {}
+        self.fs: fsspec.AbstractFileSystem
+        self.fs, self.root = url_to_fs(self.url, **options)
+        self.root = self.root.rstrip("/")
+        if not self.is_s3:
+            Path(self.root).mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------------ paths
+    def uri(self, rel: str) -> str:
+        """A path inside the lake as DuckDB and readers see it."""
+        return f"{self.url}/{rel}" if self.is_s3 else f"{self.root}/{rel}"
+
+    def _path(self, rel: str) -> str:
+        return f"{self.root}/{rel}"
+
+    def _uri_of(self, path: str) -> str:
+        return f"s3://{path}" if self.is_s3 else path
+
+    # ------------------------------------------------------------------------ files
+    def list_rel(self, rel: str, suffix: str = "") -> list[str]:
+        """Names of the files directly under ``rel``."""
+        try:
+            names = [p.rsplit("/", 1)[-1] for p in self.fs.ls(self._path(rel), detail=False)]
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if n.endswith(suffix) and not n.startswith("."))
+
+    def exists(self, rel: str) -> bool:
+        return self.fs.exists(self._path(rel))
+
+    # ------------------------------------------------------------------------ writing
+    def new_scratch(self, name: str) -> Path:
+        """A local folder to write a batch's files into before they are published. For a local
+        lake it sits inside the lake (same file system: publication is a rename)."""
+        if self.is_s3:
+            return Path(
+                tempfile.mkdtemp(
+                    prefix=f"{self.scratch_prefix}-{name}-", dir=settings.data_dir() / "tmp"
+                )
+            )
+        folder = Path(self._path(f"_staging/{name}"))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    @staticmethod
+    def drop_scratch(folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    @contextmanager
+    def scratch(self, name: str) -> Iterator[Path]:
+        """:meth:`new_scratch`, removed on exit."""
+        folder = self.new_scratch(name)
+        try:
+            yield folder
+        finally:
+            self.drop_scratch(folder)
+
+    def publish(self, local: Path, rel: str) -> str:
+        """Make a finished local file visible at ``rel`` in one step; returns its URI."""
+        if self.is_s3:
+            self.fs.put_file(str(local), self._path(rel))
+        else:
+            target = Path(self._path(rel))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _fsync(local)
+            os.replace(local, target)
+        return self.uri(rel)
+
+    def upload(self, pairs: list[tuple[Path, str]]) -> None:
+        """Upload finished local files to S3 keys (concurrently; each object appears whole)."""
+        if pairs:
+            self.fs.put([str(p) for p, _ in pairs], [self._path(rel) for _, rel in pairs])
+
+    def write_json(self, rel: str, payload: dict) -> None:
+        """Write a small JSON document atomically (temp file + rename, or one PUT)."""
+        data = json.dumps(payload, indent=1, sort_keys=True).encode()
+        if self.is_s3:
+            self.fs.pipe_file(self._path(rel), data)
+            return
+        target = Path(self._path(rel))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+
+    def read_json(self, rel: str) -> dict:
+        with self.fs.open(self._path(rel), "rb") as fh:
+            return json.loads(fh.read())
+
+    def read_many_json(self, rels: list[str]) -> list[dict]:
+        if not rels:
+            return []
+        paths = [self._path(r) for r in rels]
+        contents = self.fs.cat(paths)
+        if isinstance(contents, bytes):
+            contents = {paths[0]: contents}
+        return [json.loads(contents[p]) for p in paths]
+
+    def delete_uris(self, uris: list[str]) -> None:
+        for uri in uris:
+            path = uri.removeprefix("s3://") if self.is_s3 else uri
+            with suppress(FileNotFoundError):
+                self.fs.rm_file(path)
+
+    def delete(self, rel: str) -> None:
+        self.delete_uris([self.uri(rel)])
+
+    def write_slices(
+        self,
+        table: pa.Table,
+        runs: list[tuple[str, int]],
+        scratch: Path,
+        existing_folders: set[str] | frozenset[str] = frozenset(),
+        statistics: list[str] | bool = True,
+    ) -> list[str]:
+        """Write consecutive slices of ``table`` (``runs``: the lake path of each file and its
+        row count, in table order) as Parquet files and publish them; returns their paths.
+
+        A loop per file, not per row (each slice is zero-copy). On a local lake files are
+        written in place as ``*.parquet.tmp``, flushed with one ``sync``, then renamed; on S3
+        they are written to ``scratch`` and uploaded. Local folders are created except those of
+        ``existing_folders`` (lake paths known to exist: saves a ``makedirs`` per file).
+        """
+        written: list[tuple[Path, str]] = []
+        suffix = "" if self.is_s3 else ".tmp"
+        offset = 0
+        for rel, n in runs:
+            local = (scratch / rel) if self.is_s3 else Path(self._path(rel))
+            local = local.with_name(local.name + suffix)
+            if self.is_s3 or rel.rsplit("/", 1)[0] not in existing_folders:
+                os.makedirs(local.parent, exist_ok=True)
+            pq.write_table(
+                table.slice(offset, n), local, compression="zstd", write_statistics=statistics
+            )
+            written.append((local, rel))
+            offset += n
+        if self.is_s3:
+            self.upload(written)
+        else:
+            os.sync()
+            for local, _ in written:
+                os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
+        return [rel for _, rel in written]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
