@@ -3,7 +3,8 @@
 ``plan_load`` (under the warehouse lock) compares the landing listing with
 ``players_raw.files``; only new or rewritten files are read, in bounded batches streamed
 through dlt (:mod:`loaders.batched_load`), with the time-zone file (small, replaced every
-load). The marts are dbt tables, so ``publish_serving`` is called after ``dbt build`` (the
+load). The valid lines land in the players lake (:mod:`loaders.players.lake`), the manifest,
+the load quarantine and the time zones in ``players_raw`` of the warehouse. The marts are dbt tables, so ``publish_serving`` is called after ``dbt build`` (the
 ``serving/players`` asset).
 """
 
@@ -16,9 +17,10 @@ import duckdb
 
 from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
-from loaders.common import warehouse_pipeline
+from loaders.common import table_exists, warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.incremental_files import Reconciliation
+from loaders.players.lake import PlayersLake
 from loaders.players.landing import Landing, events_landing, read_timezones
 from loaders.players.parsing import parse_timezones, validate
 from loaders.players.settings import PlayersSettings
@@ -50,16 +52,40 @@ def loaded_manifest(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, s
 
 def plan_load(landing: Landing | None = None, max_files: int | None = None) -> LoadPlan:
     """List and diff against the manifest, read the (small) time-zone file; event files are
-    read batch by batch when the plan's source is extracted. Caller holds the lock."""
+    read batch by batch when the plan's source is extracted. Caller holds the lock.
+
+    First the lake files of batches whose load never committed (a crash) are deleted."""
+    lake = PlayersLake()
+    drop_uncommitted(lake)
     timezones = parse_timezones(read_timezones()[0])
     return batched_load.plan_load(
         landing or events_landing(),
         DATASET,
         parse=batched_load.validating_parser(validate),
-        make_source=functools.partial(players_events_source, timezones=timezones),
+        make_source=functools.partial(players_events_source, timezones=timezones, lake=lake),
         max_files=max_files,
         files_per_batch=PlayersSettings().files_per_batch,
     )
+
+
+def drop_uncommitted(lake: PlayersLake | None = None) -> int:
+    """Delete the lake files of journaled batches that no load record names, unless dlt holds a
+    pending package (its next run may still commit them). Caller holds the lock."""
+    lake = lake or PlayersLake()
+    journaled = lake.journaled_batches()
+    if not journaled or pipeline().has_pending_data:
+        return 0
+    with connect_warehouse(lock=False) as con:
+        committed = committed_batches(con)
+    return lake.drop_batches([b for b in journaled if b not in committed])
+
+
+def committed_batches(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if not table_exists(con, DATASET, "file_loads"):
+        return set()
+    return {
+        b for (b,) in con.execute(f"SELECT DISTINCT batch_id FROM {DATASET}.file_loads").fetchall()
+    }
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
@@ -103,8 +129,16 @@ def _builds(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
     """For each load (batch, file; all, or those of ``batch_ids``): lines read = valid +
-    quarantined, and exactly that many rows are in ``events`` and ``quarantine``."""
-    return incremental_files.reconcile(con, DATASET, batch_ids)
+    quarantined, and exactly that many rows are in the lake (counted in its files) and in
+    ``quarantine``."""
+    counts = PlayersLake().row_counts(batch_ids)
+    con.register("players_lake_row_counts", counts)
+    try:
+        return incremental_files.reconcile(
+            con, DATASET, batch_ids, counted_rows="players_lake_row_counts"
+        )
+    finally:
+        con.unregister("players_lake_row_counts")
 
 
 DOMAIN = FileDomain(

@@ -37,3 +37,46 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+{#- What a model reading a lake runs first (its pre-hook): Spark: the external tables above;
+    DuckDB: S3 access from the AWS_* variables when the lake is on S3 (the sources are globs). -#}
+{% macro lake_setup(source_name, base_url) -%}
+    {{- return(adapter.dispatch('lake_setup')(source_name, base_url)) -}}
+{%- endmacro %}
+
+{% macro default__lake_setup(source_name, base_url) -%}
+    {{- lake_tables_setup(source_name, base_url) -}}
+{%- endmacro %}
+
+{% macro duckdb__lake_setup(source_name, base_url) -%}
+    {%- if base_url.startswith('s3://') -%}
+        {%- set endpoint = env_var('AWS_ENDPOINT_URL_S3', env_var('AWS_ENDPOINT_URL', '')) -%}
+        load httpfs;
+        create or replace secret {{ source_name }}_s3 (
+            type s3,
+            key_id '{{ env_var("AWS_ACCESS_KEY_ID", "") }}',
+            secret '{{ env_var("AWS_SECRET_ACCESS_KEY", "") }}',
+            region '{{ env_var("AWS_REGION", env_var("AWS_DEFAULT_REGION", "us-east-1")) }}'
+            {%- if endpoint %},
+            endpoint '{{ endpoint.split("://")[-1].rstrip("/") }}',
+            url_style 'path',
+            use_ssl {{ 'true' if endpoint.startswith('https') else 'false' }}
+            {%- endif %}
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- DuckDB: whether `base_url/pattern` matches any file yet (read_parquet fails on an empty
+    glob, so a lake source falls back to a typed empty relation; Spark reads an empty folder
+    as no rows). -#}
+{% macro lake_has_files(source_name, base_url, pattern) -%}
+    {%- if execute -%}
+        {%- do run_query(duckdb__lake_setup(source_name, base_url)) -%}
+        {%- set found = run_query("select count(*) from glob('" ~ base_url ~ "/" ~ pattern ~ "')") -%}
+        {{- return(found.columns[0].values()[0] > 0) -}}
+    {%- else -%}
+        {{- return(true) -}}
+    {%- endif -%}
+{%- endmacro %}

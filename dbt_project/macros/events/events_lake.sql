@@ -8,42 +8,11 @@
 {%- endmacro %}
 
 {% macro events_lake_setup() -%}
-    {{- return(adapter.dispatch('events_lake_setup')()) -}}
-{%- endmacro %}
-
-{% macro default__events_lake_setup() -%}
-    {{- lake_tables_setup('events_lake', events_lake_url()) -}}
-{%- endmacro %}
-
-{% macro duckdb__events_lake_setup() -%}
-    {%- set url = events_lake_url() -%}
-    {%- if url.startswith('s3://') -%}
-        {%- set endpoint = env_var('AWS_ENDPOINT_URL_S3', env_var('AWS_ENDPOINT_URL', '')) -%}
-        load httpfs;
-        create or replace secret events_lake_s3 (
-            type s3,
-            key_id '{{ env_var("AWS_ACCESS_KEY_ID", "") }}',
-            secret '{{ env_var("AWS_SECRET_ACCESS_KEY", "") }}',
-            region '{{ env_var("AWS_REGION", env_var("AWS_DEFAULT_REGION", "us-east-1")) }}'
-            {%- if endpoint %},
-            endpoint '{{ endpoint.split("://")[-1].rstrip("/") }}',
-            url_style 'path',
-            use_ssl {{ 'true' if endpoint.startswith('https') else 'false' }}
-            {%- endif %}
-        )
-    {%- else -%}
-        select 1
-    {%- endif -%}
+    {{- lake_setup('events_lake', events_lake_url()) -}}
 {%- endmacro %}
 
 {% macro events_lake_has_files(pattern) -%}
-    {%- if execute -%}
-        {%- do run_query(events_lake_setup()) -%}
-        {%- set found = run_query("select count(*) from glob('" ~ events_lake_url() ~ "/" ~ pattern ~ "')") -%}
-        {{- return(found.columns[0].values()[0] > 0) -}}
-    {%- else -%}
-        {{- return(true) -}}
-    {%- endif -%}
+    {{- return(not execute or lake_has_files('events_lake', events_lake_url(), pattern)) -}}
 {%- endmacro %}
 
 {#- `select * from` the lake source, or a typed empty relation while the lake holds no file
