@@ -80,11 +80,9 @@ class LakeStorage:
         """A local folder to write a batch's files into before they are published. For a local
         lake it sits inside the lake (same file system: publication is a rename)."""
         if self.is_s3:
-            return Path(
-                tempfile.mkdtemp(
-                    prefix=f"{self.scratch_prefix}-{name}-", dir=settings.data_dir() / "tmp"
-                )
-            )
+            tmp = settings.data_dir() / "tmp"
+            tmp.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=f"{self.scratch_prefix}-{name}-", dir=tmp))
         folder = Path(self._path(f"_staging/{name}"))
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)

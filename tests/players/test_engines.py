@@ -73,7 +73,7 @@ def _shapes() -> list:
         {"event_id": 200, "event_timestamp": T0, "event_type": "match", "event_data": "text"},
         {"event_id": 201, "event_timestamp": T0, "event_type": ["match"], "event_data": [1]},
         {"event_id": 202, "event_timestamp": T0, "event_type": None},
-        event(203, T0, "registration", country="Ré \"q\"", user_id=None, device_os=1),
+        event(203, T0, "registration", country='Ré "q"', user_id=None, device_os=1),
         event(
             204,
             T0,

@@ -6,11 +6,15 @@ from __future__ import annotations
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from loaders.events.lake import configure_s3
 from loaders.file_domain import load_once
 from loaders.players import pipeline as players
 from loaders.players.lake import PlayersLake
+from tests.conftest import s3_client_for
 from tests.players.helpers import land, land_timezones, ping, rows
+from tests.spark_engine import dbt_subprocess
 from tributary import warehouse
+from tributary.duck import extension_directory
 
 
 def _load() -> players.LoadPlan:
@@ -108,3 +112,33 @@ def test_a_load_that_crashes_after_writing_the_lake_lands_nothing_twice(data_dir
     assert rows(f"SELECT line_number FROM {_lake_events()} ORDER BY 1") == [(1,), (2,)]
     check = _reconciles()
     assert check.passed and (check.lines_read, check.events_landed) == (3, 2)
+
+
+@pytest.mark.slow
+def test_an_s3_lake_lands_reconciles_and_feeds_dbt(data_dir, moto_endpoint, monkeypatch):
+    """``PLAYERS_LAKE_URL=s3://…`` (moto's S3 server): the batch's files are uploaded whole,
+    the reconciliation counts them on S3, and dbt's staging reads them there (DuckDB httpfs)."""
+    client = s3_client_for(moto_endpoint, monkeypatch)
+    client.create_bucket(Bucket="players-lake")
+    monkeypatch.setenv("PLAYERS_LAKE_URL", "s3://players-lake/lake")
+    land("0000.jsonl", [ping(1, 100, "a"), ping(2, 86_400 + 5, "b"), "junk"])
+    [batch] = _load().batch_ids
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="players-lake")["Contents"])
+    assert keys == [
+        f"lake/_batches/{batch}.json",
+        f"lake/events/event_date=1970-01-01/batch_id={batch}/part-0.parquet",
+        f"lake/events/event_date=1970-01-02/batch_id={batch}/part-0.parquet",
+    ]
+    check = _reconciles()
+    assert check.passed and (check.lines_read, check.events_landed) == (3, 2)
+    env = {
+        "TRIBUTARY_DATA_DIR": str(data_dir),
+        "TRIBUTARY_DUCKDB_EXTENSIONS": extension_directory(),
+    }
+    dbt_subprocess(env, "run", "--select", "stg_players__events")
+    with warehouse.connect(read_only=True, lock=False) as con:
+        configure_s3(con)  # the view reads S3: a secret in this connection too
+        staged = con.execute(
+            "SELECT line_number, user_id FROM staging.stg_players__events ORDER BY 1"
+        ).fetchall()
+    assert staged == [(1, "a"), (2, "b")]

@@ -39,7 +39,9 @@
 {%- endmacro %}
 
 {#- What a model reading a lake runs first (its pre-hook): Spark: the external tables above;
-    DuckDB: S3 access from the AWS_* variables when the lake is on S3 (the sources are globs). -#}
+    DuckDB: S3 access from the AWS_* variables when the lake is on S3 (the sources are globs);
+    httpfs comes from the offline extension wheels, whose folder the orchestration passes as
+    TRIBUTARY_DUCKDB_EXTENSIONS (tributary/duck.py: nothing is downloaded). -#}
 {% macro lake_setup(source_name, base_url) -%}
     {{- return(adapter.dispatch('lake_setup')(source_name, base_url)) -}}
 {%- endmacro %}
@@ -51,6 +53,9 @@
 {% macro duckdb__lake_setup(source_name, base_url) -%}
     {%- if base_url.startswith('s3://') -%}
         {%- set endpoint = env_var('AWS_ENDPOINT_URL_S3', env_var('AWS_ENDPOINT_URL', '')) -%}
+        {%- if env_var('TRIBUTARY_DUCKDB_EXTENSIONS', '') %}
+        set extension_directory = '{{ env_var("TRIBUTARY_DUCKDB_EXTENSIONS") }}';
+        {%- endif %}
         load httpfs;
         create or replace secret {{ source_name }}_s3 (
             type s3,
