@@ -114,7 +114,10 @@ class PlayersLake(LakeStorage):
         so a crash here leaves a journal the next load uses to finish the job."""
         files = self.batch_files(batch_ids)
         for batch_id in batch_ids:
-            self.delete_uris([self.uri(rel) for rel in files.get(batch_id, [])])
+            rels = files.get(batch_id, [])
+            # a local write that died leaves ``*.parquet.tmp`` beside the (missing) file
+            tmp = [] if self.is_s3 else [self.uri(rel + ".tmp") for rel in rels]
+            self.delete_uris([self.uri(rel) for rel in rels] + tmp)
             self.delete(journal_rel(batch_id))
         return len(batch_ids)
 

@@ -4,8 +4,8 @@
 ``players_raw.files``; only new or rewritten files are read, in bounded batches streamed
 through dlt (:mod:`loaders.batched_load`), with the time-zone file (small, replaced every
 load). The valid lines land in the players lake (:mod:`loaders.players.lake`), the manifest,
-the load quarantine and the time zones in ``players_raw`` of the warehouse. The marts are dbt tables, so ``publish_serving`` is called after ``dbt build`` (the
-``serving/players`` asset).
+the load quarantine and the time zones in ``players_raw`` of the warehouse. The marts are dbt
+tables, so ``publish_serving`` is called after ``dbt build`` (the ``serving/players`` asset).
 """
 
 from __future__ import annotations
