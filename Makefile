@@ -17,6 +17,10 @@ VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 MANIFEST := dbt_project/target/manifest.json
+# pytest-xdist workers of `make test` / `test-fast` (a module's tests stay on one worker,
+# Spark tests share one; tests/conftest.py). PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 .PHONY: help install manifest sample materialize docs demo serve test test-fast lint bench dagster-home clean adreports-provider commerce-db kpis settings-table spark-cluster spark-cluster-stop ci-deps
 
@@ -61,10 +65,10 @@ ci-deps: ## CI (root): install podman, runc, mmdebstrap with apt where missing, 
 	deploy/ci-deps.sh
 
 test: install manifest lint ## the whole suite: lint, then pytest incl. dbt build through the pipeline
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 test-fast: install manifest lint ## the inner loop: lint, then pytest without the `slow` end-to-end tests
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow"
 
 settings-table: install ## regenerate README.md's configuration table from the settings classes
 	$(PY) -m scripts.settings_table --write

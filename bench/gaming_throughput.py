@@ -4,24 +4,21 @@
 
 1. A backlog of ``--files`` x ``--lines`` generator lines is written once into a temp folder.
 2. Tributary, in this process, into a fresh data dir, under the warehouse lock (what
-   ``python -m loaders.gaming --url <dir>`` does, minus the snapshot publish):
-   ``plan_load`` (list, diff against the manifest) then ``pipeline().run(plan.source())`` (dlt
-   extract, which reads, splits and validates the files in bounded batches, then normalize and
-   load). Both parts are timed; dlt's own trace gives its step split.
+   ``python -m loaders.gaming --url <dir>`` does, minus the real-time store): ``plan_load``
+   (list, diff against the manifest) then ``write`` (per batch: read, split, validate in one
+   DuckDB query, insert rows, quarantine and manifest, commit; the connection is closed, so
+   its checkpoint is included). Both parts are timed; the writer's own timers give the step
+   split.
 3. Baseline: ``CREATE TABLE t AS SELECT * FROM read_json('<dir>/*.json',
    format='newline_delimited', ignore_errors=true)`` into a fresh DuckDB file. This reads and
    parses the same bytes but neither validates nor quarantines, so it is a lower bound.
-4. Where the read+validate time goes: list, read, split and validate timed one by one.
+   Wall and CPU seconds (this process, DuckDB's threads included) of both are compared.
+4. Where the read+validate time goes: list, read, split and validate timed one by one, with
+   the previous implementation beside the current one on the same bytes.
 5. Per-tick cost at this warehouse size (skip with ``--skip-tick-cost``): the gaming views are
    built with ``dbt run``, then the real ``gaming_landing_sensor`` is evaluated in process on
    an idle tick and on a tick that loads one new file, and ``publish_serving`` is timed alone.
    This is what the near-real-time path pays per file once the warehouse holds the backlog.
-6. Write-path probe (skip with ``--skip-write-probe``), the ceiling of the next step the docs
-   name, not a product path: (a) the same batches validated by the same query and written
-   straight from it into ``events`` / ``quarantine`` tables of a fresh DuckDB file (no Arrow
-   fetch, no Parquet, no dlt; checkpoint included); (b) dlt loading the manifest tables alone
-   (``files``, ``file_loads``; row tables empty) into a fresh data dir. (a) + (b) is what a
-   load would cost if dlt carried only the manifest.
 
 Prints a report and writes ``bench/results/gaming_throughput.json``.
 """
@@ -58,8 +55,10 @@ from bench.common import (
     write_result,
 )
 from loaders.gaming import pipeline as gaming
+from loaders.gaming import warehouse_load
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import lines_table, validate
+from loaders.gaming.warehouse_load import WriteStats
 from simulation.gaming.generator import write_files
 from tributary import duck, warehouse
 from tributary.locking import warehouse_lock
@@ -76,7 +75,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=3, help="runs of 2. and 3.; median reported")
     p.add_argument("--tick-file-lines", type=int, default=200, help="lines of the one-file tick")
     p.add_argument("--skip-tick-cost", action="store_true", help="skip step 5")
-    p.add_argument("--skip-write-probe", action="store_true", help="skip step 6")
     p.add_argument("--time-cap", type=int, default=900, help="global cap for the whole script")
     p.add_argument("--keep", action="store_true", help="keep the temp dirs")
     args = p.parse_args(argv)
@@ -123,8 +121,8 @@ class TributaryLoad:
     valid: int
     quarantined: int
     plan_seconds: float
-    dlt_seconds: float
-    dlt_steps: dict[str, float]
+    write_seconds: float
+    write_steps: dict[str, float]
     events_in_warehouse: int
     quarantine_in_warehouse: int
     reconcile_passed: bool
@@ -132,32 +130,26 @@ class TributaryLoad:
 
     @property
     def seconds(self) -> float:
-        return self.plan_seconds + self.dlt_seconds
-
-
-def dlt_step_seconds(pipeline: Any) -> dict[str, float]:
-    """extract / normalize / load durations from dlt's trace of the last run."""
-    trace = pipeline.last_trace
-    steps = {}
-    for step in getattr(trace, "steps", []) or []:
-        if step.started_at and step.finished_at and step.step != "run":
-            steps[step.step] = round((step.finished_at - step.started_at).total_seconds(), 3)
-    return steps
+        return self.plan_seconds + self.write_seconds
 
 
 def load_tributary(url: str) -> TributaryLoad:
-    """plan_load + dlt run under the warehouse lock, timed separately."""
-    print("tributary: plan_load + dlt run …", flush=True)
+    """plan_load + write under the warehouse lock, timed separately."""
+    print("tributary: plan_load + write …", flush=True)
     cpu = time.process_time()
     with warehouse_lock():
         plan, plan_seconds = timed(lambda: gaming.plan_load(Landing(url)))
-        pipeline = gaming.pipeline()
-        # Files are read and validated while dlt extracts (bounded batches), so the extract
-        # step of dlt's trace includes read + validate.
+        stats = WriteStats()
         with plan.progress("tributary: loading"):
-            _, dlt_seconds = timed(lambda: pipeline.run(plan.source()))
-        steps = dlt_step_seconds(pipeline)
+            _, write_seconds = timed(lambda: warehouse_load.write(plan, stats))
         cpu = time.process_time() - cpu
+        # read and split run in a second thread, overlapping classify and insert
+        steps = {
+            "read (2nd thread)": stats.read,
+            "split (2nd thread)": stats.split,
+            "classify": stats.classify,
+            "insert+commit": stats.insert,
+        }
         with warehouse.connect(read_only=True, lock=False) as con:
             events = con.execute("SELECT count(*) FROM gaming_raw.events").fetchone()[0]
             quarantine = con.execute("SELECT count(*) FROM gaming_raw.quarantine").fetchone()[0]
@@ -168,8 +160,8 @@ def load_tributary(url: str) -> TributaryLoad:
         valid=plan.valid,
         quarantined=plan.quarantined,
         plan_seconds=round(plan_seconds, 3),
-        dlt_seconds=round(dlt_seconds, 3),
-        dlt_steps=steps,
+        write_seconds=round(write_seconds, 3),
+        write_steps={k: round(v, 3) for k, v in steps.items()},
         events_in_warehouse=events,
         quarantine_in_warehouse=quarantine,
         reconcile_passed=reconciled,
@@ -248,101 +240,6 @@ def profile_plan(url: str) -> dict[str, float]:
     return out
 
 
-# ---------------------------------------------------------------------------- 6. write probe
-
-_PROBE_TABLES = """
-CREATE TABLE events (
-    source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, "user" VARCHAR NOT NULL,
-    "timestamp" VARCHAR NOT NULL, evtname VARCHAR NOT NULL, spend VARCHAR,
-    batch_id VARCHAR NOT NULL
-);
-CREATE TABLE quarantine (
-    source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL, batch_id VARCHAR NOT NULL
-);
-"""
-
-
-def direct_write(url: str, db_path: Path) -> dict[str, float]:
-    """(a): list, read, split as the product does, then per batch one transaction that
-    classifies into a temp table and inserts the valid and quarantined rows from it."""
-    from loaders.batched_load import DEFAULT_BYTES_PER_BATCH, group_files
-    from loaders.gaming.parsing import _CLASSIFY, _EVENT_COLUMNS, _in_line_order
-    from loaders.gaming.settings import GamingSettings
-    from loaders.incremental_files import new_batch_id
-
-    con = duck.connect(db_path)
-    try:
-        con.execute(_PROBE_TABLES)
-
-        def write() -> None:
-            landing = Landing(url)
-            per_batch = GamingSettings().files_per_batch
-            for group in group_files(landing.list(), per_batch, DEFAULT_BYTES_PER_BATCH):
-                batch = {"batch": new_batch_id()}
-                con.register("lines_in", _in_line_order(lines_table(landing.read(group))))
-                con.execute("BEGIN")
-                con.execute(f"CREATE OR REPLACE TEMP TABLE gaming_classified AS {_CLASSIFY}")
-                con.execute(
-                    f"INSERT INTO events SELECT {_EVENT_COLUMNS}, $batch "
-                    "FROM gaming_classified WHERE reason IS NULL",
-                    batch,
-                )
-                con.execute(
-                    "INSERT INTO quarantine SELECT source_file, line_number, raw, reason, $batch "
-                    "FROM gaming_classified WHERE reason IS NOT NULL",
-                    batch,
-                )
-                con.execute("DROP TABLE gaming_classified")
-                con.execute("COMMIT")
-                con.unregister("lines_in")
-            con.execute("CHECKPOINT")
-
-        gc.collect()
-        _, wall, cpu = cpu_timed(write)
-        events, quarantined = con.execute(
-            "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)"
-        ).fetchone()
-    finally:
-        con.close()
-    return {
-        "direct_seconds": round(wall, 3),
-        "direct_cpu": round(cpu, 3),
-        "direct_events": events,
-        "direct_quarantined": quarantined,
-    }
-
-
-def manifest_only_dlt(url: str, root: Path) -> dict[str, float]:
-    """(b): the real pipeline into a fresh data dir with each batch's manifest rows and empty
-    row tables (the batches are parsed first, outside the timing)."""
-    from loaders.batched_load import ParsedBatch
-    from loaders.gaming.source import gaming_events_source
-
-    point_at(make_dirs(root))
-    with warehouse_lock():
-        batches = [
-            ParsedBatch(
-                b.batch_id,
-                b.events.schema.empty_table(),
-                b.quarantine.schema.empty_table(),
-                b.files,
-                b.file_paths,
-            )
-            for b in gaming.plan_load(Landing(url)).batches()
-        ]
-        gc.collect()
-        pipeline = gaming.pipeline()
-        _, wall, cpu = cpu_timed(lambda: pipeline.run(gaming_events_source(batches)))
-        with warehouse.connect(read_only=True, lock=False) as con:
-            files = con.execute("SELECT count(*) FROM gaming_raw.files").fetchone()[0]
-    return {
-        "manifest_dlt_seconds": round(wall, 3),
-        "manifest_dlt_cpu": round(cpu, 3),
-        "manifest_files": files,
-    }
-
-
 # ---------------------------------------------------------------------------- 5. tick cost
 
 
@@ -393,13 +290,13 @@ def one_file_steps(url: str) -> dict[str, float]:
     """The sensor's steps for one new file, timed one by one with the same functions."""
     with warehouse_lock():
         plan, plan_s = timed(lambda: gaming.plan_load(Landing(url), max_files=200))
-        _, dlt_s = timed(lambda: gaming.pipeline().run(plan.source()))
+        _, write_s = timed(lambda: gaming.write(plan))
         with warehouse.connect(lock=False) as con:
             _, reconcile_s = timed(lambda: gaming.reconcile(con, plan.batch_ids))
             _, publish_s = timed(lambda: gaming.publish_serving(con))
     return {
         "plan_load": round(plan_s, 3),
-        "dlt_run": round(dlt_s, 3),
+        "write": round(write_s, 3),
         "reconcile": round(reconcile_s, 3),
         "publish_serving": round(publish_s, 3),
     }
@@ -466,7 +363,6 @@ def build_result(
     baselines: list[DuckDBLoad],
     profile: dict[str, float],
     ticks: TickCost | None,
-    probe: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     load = median_run(loads, lambda r: r.seconds)
     baseline = median_run(baselines, lambda r: r.seconds)
@@ -479,18 +375,6 @@ def build_result(
     checks["new validation == previous (same rows, reasons, line numbers)"] = bool(
         profile.get("same_rows_as_previous")
     )
-    if probe:
-        probe["projected_seconds"] = round(
-            probe["direct_seconds"] + probe["manifest_dlt_seconds"], 3
-        )
-        probe["projected_cpu"] = round(probe["direct_cpu"] + probe["manifest_dlt_cpu"], 3)
-        probe["projected_ratio"] = round(baseline.seconds / probe["projected_seconds"], 4)
-        probe["projected_cpu_ratio"] = round(baseline.cpu_seconds / probe["projected_cpu"], 4)
-        checks["write probe: same valid / quarantined rows, every file in the manifest"] = (
-            probe["direct_events"] == backlog.valid
-            and probe["direct_quarantined"] == backlog.defective
-            and probe["manifest_files"] == backlog.files
-        )
     return {
         "benchmark": NAME,
         "params": {k: v for k, v in vars(args).items() if k != "keep"},
@@ -501,7 +385,7 @@ def build_result(
             "events_per_second": trib_eps,
             "plan_share": round(load.plan_seconds / load.seconds, 3),
             "plan_lines_per_second": rate(backlog.lines, load.plan_seconds),
-            "dlt_rows_per_second": rate(load.valid + load.quarantined, load.dlt_seconds),
+            "write_rows_per_second": rate(load.valid + load.quarantined, load.write_seconds),
             "all_runs_seconds": [round(r.seconds, 3) for r in loads],
         },
         "duckdb_read_json": {
@@ -516,7 +400,6 @@ def build_result(
         "load_average": list(os.getloadavg()),
         "plan_load_profile_seconds": profile,
         "tick_cost_at_size": asdict(ticks) if ticks else None,
-        "write_probe": probe,
         "verification": {"checks": checks, "passed": all(checks.values())},
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "machine": machine_info(),
@@ -530,17 +413,17 @@ def print_report(r: dict[str, Any]) -> None:
         f"  backlog       {b['files']} files x {r['params']['lines']} lines = {b['lines']:,} lines "
         f"({b['bytes'] / 1e6:.1f} MB, {b['defective']} defective); generated in {b['seconds']:.1f} s"
     )
-    print(rule("tributary: plan_load + dlt pipeline.run"))
+    print(rule("tributary: plan_load + write (straight into the warehouse)"))
     runs = ", ".join(f"{v:.2f}" for v in t["all_runs_seconds"])
     print(
         f"  total         {t['seconds']:.2f} s   → {t['events_per_second']:,.0f} events/s   "
         f"(median run of: {runs} s)"
     )
     print(f"  list+diff     {t['plan_seconds']:.2f} s ({t['plan_share']:.0%})")
-    steps = ", ".join(f"{k} {v:.2f} s" for k, v in t["dlt_steps"].items())
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in t["write_steps"].items())
     print(
-        f"  dlt run       {t['dlt_seconds']:.2f} s ({1 - t['plan_share']:.0%}; extract = read+validate)   "
-        f"→ {t['dlt_rows_per_second']:,.0f} rows/s   [{steps}]"
+        f"  write         {t['write_seconds']:.2f} s ({1 - t['plan_share']:.0%})   "
+        f"→ {t['write_rows_per_second']:,.0f} rows/s   [{steps}]"
     )
     print(
         f"  rows          {t['valid']:,} valid + {t['quarantined']:,} quarantined   "
@@ -586,22 +469,6 @@ def print_report(r: dict[str, Any]) -> None:
         print(
             f"  ({ticks['load_tick_result']}; views built by dbt run in {ticks['dbt_run_seconds']:.1f} s)"
         )
-    probe = r.get("write_probe")
-    if probe:
-        print(rule("write-path probe (ceiling of the next step; not a product path)"))
-        print(
-            f"  (a) validate straight into DuckDB tables   {probe['direct_seconds']:.2f} s "
-            f"(CPU {probe['direct_cpu']:.2f}; list, read, split, classify, insert, checkpoint)"
-        )
-        print(
-            f"  (b) dlt with the manifest tables alone     {probe['manifest_dlt_seconds']:.2f} s "
-            f"(CPU {probe['manifest_dlt_cpu']:.2f})"
-        )
-        print(
-            f"  (a) + (b)                                  {probe['projected_seconds']:.2f} s "
-            f"(CPU {probe['projected_cpu']:.2f}) → ratio to duckdb "
-            f"{probe['projected_ratio']} wall, {probe['projected_cpu_ratio']} CPU"
-        )
     print(rule("verification"))
     for check, ok in r["verification"]["checks"].items():
         print(f"  [{'ok' if ok else 'FAIL'}] {check}")
@@ -630,13 +497,7 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     gc.collect()
     # The last data dir holds the backlog: measure the near-real-time path on it.
     ticks = None if args.skip_tick_cost else tick_cost(args, backlog, dirs, env)
-    probe = None
-    if not args.skip_write_probe:  # last: it points this process at data dirs of its own
-        print("write probe: straight into DuckDB, then dlt with the manifest alone …", flush=True)
-        probe = direct_write(str(backlog.folder), root / "direct.duckdb")
-        gc.collect()
-        probe |= manifest_only_dlt(str(backlog.folder), root / "manifest-only")
-    return build_result(args, backlog, loads, baselines, profile, ticks, probe)
+    return build_result(args, backlog, loads, baselines, profile, ticks)
 
 
 def main(argv: list[str] | None = None) -> int:

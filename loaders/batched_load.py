@@ -120,7 +120,7 @@ def validating_parser(validate: Validator) -> Parser:
 class LoadPlan:
     """What one load will read; ``batches()`` reads and parses lazily, counting as it goes
     (``read_column`` of the manifest rows counts what was read: lines, or records) and
-    calling ``on_batch`` after each batch (progress)."""
+    calling ``on_batch`` with the files and rows of each batch (progress)."""
 
     landing: Landing
     pending: list[LandedFile]
@@ -132,7 +132,7 @@ class LoadPlan:
     files_per_batch: int = DEFAULT_FILES_PER_BATCH
     bytes_per_batch: int = DEFAULT_BYTES_PER_BATCH
     read_column: str = "lines_read"
-    on_batch: Callable[[ParsedBatch], None] | None = None
+    on_batch: Callable[[int, int], None] | None = None  # (files, rows) of each batch
     batch_ids: list[str] = field(default_factory=list)
     lines_read: int = 0
     valid: int = 0
@@ -145,13 +145,22 @@ class LoadPlan:
     def batches(self) -> Iterator[ParsedBatch]:
         for chunk in group_files(self.pending, self.files_per_batch, self.bytes_per_batch):
             batch = self.parse(self.landing, chunk, self.landing.read(chunk))
-            self.batch_ids.append(batch.batch_id)
-            self.lines_read += int(pc.sum(batch.files[self.read_column]).as_py() or 0)
-            self.valid += batch.events.num_rows
-            self.quarantined += batch.quarantine.num_rows
-            if self.on_batch:
-                self.on_batch(batch)
+            self.record(batch)
             yield batch
+
+    def record(
+        self, batch: ParsedBatch, valid: int | None = None, quarantined: int | None = None
+    ) -> None:
+        """Count a batch read (``valid`` / ``quarantined``: when its row tables were not kept,
+        e.g. a domain that writes them straight into the warehouse) and report progress."""
+        valid = batch.events.num_rows if valid is None else valid
+        quarantined = batch.quarantine.num_rows if quarantined is None else quarantined
+        self.batch_ids.append(batch.batch_id)
+        self.lines_read += int(pc.sum(batch.files[self.read_column]).as_py() or 0)
+        self.valid += valid
+        self.quarantined += quarantined
+        if self.on_batch:
+            self.on_batch(len(batch.file_paths), valid + quarantined)
 
     def source(self):
         """The dlt source that streams this plan's batches."""
@@ -162,9 +171,7 @@ class LoadPlan:
         """Show files done, rows (valid + quarantined) and rows/s as the batches are read, on
         a terminal only (``None``: when stderr is a TTY)."""
         with Progress(label, len(self.pending), enabled=enabled) as shown:
-            self.on_batch = lambda b: shown.advance(
-                len(b.file_paths), b.events.num_rows + b.quarantine.num_rows
-            )
+            self.on_batch = shown.advance
             try:
                 yield shown
             finally:

@@ -3,9 +3,10 @@
 A domain whose input is files landing in a folder or bucket (gaming, players, the commerce
 view files) declares a :class:`FileDomain`: its dataset, dlt source, plan / reconcile /
 publish functions and the marts its snapshot serves. :func:`load_once` is the load itself
-(data dir pinned → warehouse lock → plan → dlt run → reconcile → publish → report), used by
-``python -m loaders.<domain>`` (:func:`cli`), the Dagster assets and sensors built from the
-spec (``orchestration.lib.domain``) and the tests. Nothing here needs Dagster.
+(data dir pinned → warehouse lock → plan → dlt run or the domain's own writer → reconcile →
+publish → report), used by ``python -m loaders.<domain>`` (:func:`cli`), the Dagster assets
+and sensors built from the spec (``orchestration.lib.domain``) and the tests. Nothing here
+needs Dagster.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class FileDomain:
     # The marts are views over the raw tables: a load alone makes the snapshot current, so the
     # CLI and the near-real-time sensor publish right after loading (else dbt build comes first).
     serve_after_load: bool = False
+    # Writes a plan's batches into the warehouse itself instead of handing them to dlt
+    # (``publish``: also bring the serving store along from the same parse); None: dlt runs.
+    write: Callable[[LoadPlan, bool], None] | None = None
     check_name: str = "lines_reconcile"
     check_description: str = ""
     description: str = ""  # what the load reads (the dlt asset's description)
@@ -87,7 +91,8 @@ def load_once(
     ``only_if_pending`` returns right after planning when nothing is pending (a sensor tick);
     otherwise dlt runs even on an empty listing, so the raw tables exist. ``check``
     reconciles the batches read; ``publish`` (default: ``spec.serve_after_load``) writes the
-    serving snapshot; ``run`` hands the plan to dlt (Dagster's resource replaces it); progress
+    serving snapshot; ``run`` hands the plan to dlt (Dagster's resource replaces it) unless
+    the domain writes its batches itself (``spec.write``); progress
     is shown on a terminal (``None``: when stderr is a TTY). Raises ``WarehouseBusy`` when the
     lock is not free within ``lock_timeout``.
     """
@@ -98,7 +103,10 @@ def load_once(
         if plan.empty and only_if_pending:
             return LoadResult(plan, report(plan, started))
         with plan.progress(f"{spec.name}: loading", enabled=progress):
-            run(spec.pipeline(), plan)
+            if spec.write is not None:
+                spec.write(plan, publish)
+            else:
+                run(spec.pipeline(), plan)
         reconciliation = published = None
         if check or publish:
             with warehouse.connect(lock=False) as con:

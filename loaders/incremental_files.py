@@ -387,31 +387,29 @@ def reconcile(
     dataset: str,
     batch_ids: list[str] | None = None,
     counts: LoadCounts = LoadCounts(),
-    counted_rows: str | None = None,
+    landed: tuple[str, str] | None = None,
 ) -> Reconciliation:
     """For each load (batch, file) in ``<dataset>.file_loads``: lines read = valid (+ ignored) +
     quarantined, and exactly that many rows are in the rows table and ``quarantine``. Rows of a
     batch with no completed load record (a crash before dlt finished) are invisible downstream
     and counted as ``orphan_rows``. ``batch_ids`` limits the check to those batches (None: all).
-    ``counted_rows``: a relation of ``con`` (batch_id, source_file, n) counting the valid rows
-    where they landed outside the warehouse (a lake), instead of the rows table."""
+    ``landed``: SQL relations (with batch_id, source_file) of the rows and quarantine when they
+    landed elsewhere than the warehouse tables (a lake)."""
     if not table_exists(con, dataset, "file_loads"):
         return Reconciliation(0, 0, 0, 0, 0, 0, 0, 0)
     in_scope = "$all OR list_contains($batches::VARCHAR[], batch_id)"
     c = counts
     ignored = c.ignored or "0"
-    rows_from, rows_n = (
-        (counted_rows, "sum(n)") if counted_rows else (f"{dataset}.{c.rows_table}", "count(*)")
-    )
+    rows_from, quarantine_from = landed or (f"{dataset}.{c.rows_table}", f"{dataset}.quarantine")
     row = con.execute(
         f"""
         WITH loads AS (SELECT * FROM {dataset}.file_loads WHERE {in_scope}),
         ev AS (
-            SELECT batch_id, source_file, {rows_n} AS n FROM {rows_from}
+            SELECT batch_id, source_file, count(*) AS n FROM {rows_from} AS landed_rows
             WHERE {in_scope} GROUP BY ALL
         ),
         q AS (
-            SELECT batch_id, source_file, count(*) AS n FROM {dataset}.quarantine
+            SELECT batch_id, source_file, count(*) AS n FROM {quarantine_from} AS landed_q
             WHERE {in_scope} GROUP BY ALL
         ),
         joined AS (

@@ -1,10 +1,12 @@
-"""A lake location on a local folder or S3: paths, listing, atomic publication of files.
+"""A lake location on local disk or S3, shared by the domains that land Parquet in one.
 
-Shared by the lakes of the domains that land Parquet (``loaders.events.lake``,
-``loaders.players.lake``); each adds its own layout. A Parquet file becomes visible in one
-step: on a local file system it is written in the lake (under ``_staging`` or as
-``*.parquet.tmp``, invisible to ``*.parquet`` globs) and renamed into place (same file system,
-atomic); on S3 an object appears only when its upload completes.
+What a writer needs whatever the domain: paths and the URIs DuckDB opens, listing, local
+scratch folders, and publication in one step (a rename on the same file system, or one S3
+PUT: an object appears only when its upload completes), small JSON documents written
+atomically, deletion. The domains' layouts (``loaders/events/lake.py``,
+``loaders/commerce/views_lake.py``, ``loaders/players/lake.py``) are built on it. On a local
+file system a Parquet file is written in the lake (under ``_staging`` or as ``*.parquet.tmp``,
+invisible to ``*.parquet`` globs) and renamed into place (same file system, atomic).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
+import duckdb
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +29,22 @@ from fsspec.core import url_to_fs
 
 from tributary import settings
 from tributary.settings import AwsSettings
+
+
+def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
+    """A DuckDB S3 secret from AWS_* (httpfs), incl. a custom endpoint such as MinIO or moto."""
+    con.execute("LOAD httpfs")
+    aws = AwsSettings()
+    values = {"KEY_ID": aws.access_key_id, "SECRET": aws.secret_access_key}
+    values |= {"SESSION_TOKEN": aws.session_token, "REGION": aws.region}
+    params = ["TYPE s3"]
+    if endpoint := aws.endpoint_url:
+        parsed = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
+        values["ENDPOINT"] = parsed.netloc
+        params += ["URL_STYLE 'path'", f"USE_SSL {parsed.scheme == 'https'!s}"]
+    # Parameters are not allowed in CREATE SECRET: values go in as escaped literals.
+    params += [f"{k} '{v.replace(chr(39), chr(39) * 2)}'" for k, v in values.items() if v]
+    con.execute(f"CREATE OR REPLACE SECRET lake_s3 ({', '.join(params)})")
 
 
 @dataclass(frozen=True)
@@ -38,7 +58,7 @@ class LakeFile:
 
 
 class LakeStorage:
-    """One lake location (``url``: a folder or ``s3://bucket/prefix``)."""
+    """One lake location (a folder or ``s3://bucket/prefix``)."""
 
     scratch_prefix = "lake"  # of the local scratch folders of an S3 lake
 
@@ -63,7 +83,7 @@ class LakeStorage:
     def _uri_of(self, path: str) -> str:
         return f"s3://{path}" if self.is_s3 else path
 
-    # ------------------------------------------------------------------------ files
+    # ------------------------------------------------------------------------ listing
     def list_rel(self, rel: str, suffix: str = "") -> list[str]:
         """Names of the files directly under ``rel``."""
         try:

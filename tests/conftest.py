@@ -46,6 +46,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) a module's
+    tests stay on one worker, so module fixtures (a moto server, a materialised pipeline) are
+    built once; every test that uses the session's SparkSession goes to one worker, so the
+    suite starts one JVM, not one per worker."""
+    for item in items:
+        group = "spark" if "spark_session" in item.fixturenames else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def update_snapshots(request: pytest.FixtureRequest) -> bool:
     """True under ``pytest --update-snapshots`` or ``TRIBUTARY_UPDATE_SNAPSHOTS=1``."""

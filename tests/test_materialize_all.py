@@ -40,6 +40,10 @@ def test_on_spark_it_materialises_every_asset_of_the_domains_spark_builds(dbt_ma
         "events/events_daily_kpis",
         "events/events_daily_type_counts",
         "events/events_daily_active_users",
+        "commerce_views/file_loads",
+        "commerce_shop/orders",
+        "commerce/ctr_minute",
+        "serving/commerce",
     }
     everything = materialize_all.selection("duckdb").resolve(graph)
     assert spark < everything and {"gaming/revenue"} <= {k.to_user_string() for k in everything}

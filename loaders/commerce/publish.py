@@ -21,14 +21,27 @@ from pathlib import Path
 import duckdb
 
 from tributary import serving
+from tributary.marts import marts_connection
 
 DOMAIN = "commerce"
 GRAINS = ("minute", "hour", "day")
 SERVED_TABLES = [
-    serving.ServedTable(DOMAIN, "ctr_series", "SELECT * FROM commerce.ctr_series", "series_id"),
+    serving.ServedTable(
+        DOMAIN,
+        "ctr_series",
+        "SELECT platform::VARCHAR AS platform, product::VARCHAR AS product, "
+        "series_id::INTEGER AS series_id, entry_middle::VARCHAR AS entry_middle "
+        "FROM commerce.ctr_series",
+        "series_id",
+    ),
     *(
         serving.ServedTable(
-            DOMAIN, f"ctr_{g}", f"SELECT * FROM commerce.ctr_series_{g}", "series_id, minute_idx"
+            DOMAIN,
+            f"ctr_{g}",
+            "SELECT series_id::INTEGER AS series_id, minute_idx::INTEGER AS minute_idx, "
+            "views::INTEGER AS views, purchases::INTEGER AS purchases "
+            f"FROM commerce.ctr_series_{g}",
+            "series_id, minute_idx",
         )
         for g in GRAINS
     ),
@@ -37,5 +50,7 @@ SERVED_MARTS = ("commerce/ctr_series", *(f"commerce/ctr_series_{g}" for g in GRA
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
-    """Copy the ``/ctr`` marts into a fresh snapshot. Caller holds the lock."""
-    return serving.publish_if_built(DOMAIN, SERVED_TABLES, warehouse)
+    """Copy the ``/ctr`` marts (of the engine that built them, :mod:`tributary.marts`) into a
+    fresh snapshot, every column cast to the snapshot's type. Caller holds the lock."""
+    with marts_connection(warehouse) as marts:
+        return serving.publish_if_built(DOMAIN, SERVED_TABLES, marts)

@@ -16,6 +16,8 @@ class CommerceSettings(settings.Settings, env_prefix="COMMERCE_"):
     """SQLAlchemy URL of the shop database `make commerce-db` loads and the warehouse extracts from (e.g. `postgresql+psycopg2://user@host/db`)"""
     views_url: str = Field(default_factory=settings.UnderDataDir("landing/commerce/views"))
     """fsspec URL of the product-view files, one sub-folder per platform (`iOS/`, `Android/`, `MobileWeb/`)"""
+    lake_url: str = Field(default_factory=settings.UnderDataDir("lake/commerce"))
+    """where product views, their quarantine and load records and the shop tables land as Parquet (`views/date=YYYY-MM-DD/`, hive-partitioned by UTC day), read in place by both dbt engines: a folder or `s3://bucket/prefix`"""
     timezone: Annotated[str, AfterValidator(lambda name: ZoneInfo(name).key)] = "America/Sao_Paulo"
     """business time zone (an unknown zone fails here): interprets `orders.order_date`, views are converted into it, the zone of `/ctr` timestamps"""
     views_batch_bytes: int = 256 * 1024 * 1024

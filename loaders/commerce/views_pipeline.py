@@ -1,17 +1,17 @@
-"""Incremental load of product-view files into ``commerce_views`` of the warehouse.
+"""Incremental load of product-view files into the commerce lake, with its manifest in the
+warehouse.
 
 Same pattern as the gaming loader (``loaders/incremental_files.py``): list
 ``COMMERCE_VIEWS_URL``, diff against the manifest ``commerce_views.files`` by fingerprint,
-read only new or rewritten files, a bounded number of bytes per batch, and stream the parsed
-batches through dlt as Arrow tables. Four tables land:
+read only new or rewritten files, a bounded number of bytes per batch. Each parsed batch is
+published to the lake (:mod:`loaders.commerce.lake`: product views by UTC day, quarantine,
+then the batch's load record, its commit), and dlt loads the manifest into the warehouse:
 
-- ``views``: product views (platform, product, event time in epoch ms), appended with the
-  batch id that read them;
-- ``quarantine``: unreadable files/lines/batches and invalid product views, raw text + reason;
 - ``files``: one row per file (merge on ``source_file``) naming the batch holding its current
   content, so a rewritten file replaces its rows downstream;
 - ``file_loads``: every read of every file with its counts (append): what
-  :func:`reconcile` verifies (records read = views + ignored + quarantined, and landed).
+  :func:`reconcile` verifies against the lake (records read = views + ignored + quarantined,
+  and exactly those rows landed).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import duckdb
 
 from loaders import batched_load, incremental_files
 from loaders.batched_load import BatchSchemas, LoadPlan, ParsedBatch, batch_resources
+from loaders.commerce.lake import CommerceLake
 from loaders.commerce.publish import SERVED_MARTS, publish_serving
 from loaders.commerce.settings import CommerceSettings
 from loaders.commerce.views_parsing import QUARANTINE_SCHEMA, VIEWS_SCHEMA, parse_files
@@ -52,11 +53,12 @@ def landing(url: str | None = None) -> Landing:
 
 
 def parse_batch(land: Landing, files: list[LandedFile], contents: dict[str, bytes]) -> ParsedBatch:
-    """Parse ``contents`` into one batch; its rows table (``events``) holds the product views."""
+    """Parse ``contents`` into one batch (its rows table, ``events``, holds the product views)
+    and publish it to the lake."""
     batch_id = new_batch_id()
     parsed = parse_files(land, files, contents)
     counts = {r.pop("source_file"): r for r in parsed.counts.to_pylist()}
-    return ParsedBatch(
+    batch = ParsedBatch(
         batch_id=batch_id,
         events=with_batch(parsed.views, batch_id),
         quarantine=with_batch(parsed.quarantine, batch_id),
@@ -65,13 +67,20 @@ def parse_batch(land: Landing, files: list[LandedFile], contents: dict[str, byte
         ),
         file_paths=[f.path for f in files],
     )
+    CommerceLake().write_batch(batch_id, batch.events, batch.quarantine, batch.files)
+    return batch
+
+
+# The rows live in the lake: dlt carries only the manifest into the warehouse.
+LAKE_ROWS = ("views", "quarantine")
 
 
 @dlt.source(name="commerce_views", max_table_nesting=0)
 def views_source(batches: Iterable[ParsedBatch] | None = None) -> Iterator:
-    """``views``, ``quarantine``, ``files``, ``file_loads`` over a stream of parsed batches
-    (none: typed empty tables)."""
-    return batch_resources(batches, SCHEMAS, rows_table="views")
+    """``files`` and ``file_loads`` over a stream of parsed batches (none: typed empty
+    tables); the batches' rows are in the lake already."""
+    resources = batch_resources(batches, SCHEMAS, rows_table="views")
+    return [r for r in resources if r.name not in LAKE_ROWS]
 
 
 def pipeline():
@@ -104,9 +113,17 @@ COUNTS = LoadCounts(
 )
 
 
+LANDED_COLUMNS = "batch_id VARCHAR, source_file VARCHAR"
+
+
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
-    """Over every load, or those of ``batch_ids``."""
-    return incremental_files.reconcile(con, DATASET, batch_ids, COUNTS)
+    """Over every load, or those of ``batch_ids``: the warehouse manifest against the lake."""
+    lake = CommerceLake()
+    landed = (
+        lake.relation(con, "views", LANDED_COLUMNS, batch_ids),
+        lake.relation(con, "quarantine", LANDED_COLUMNS, batch_ids),
+    )
+    return incremental_files.reconcile(con, DATASET, batch_ids, COUNTS, landed)
 
 
 # The view files of the commerce domain (its shop database is a plain dlt SQL source).
@@ -119,7 +136,7 @@ DOMAIN = FileDomain(
     plan=plan_load,
     reconcile=reconcile,
     publish=publish_serving,
-    rows_table="views",
+    rows_table="file_loads",  # the rows are in the lake; the check sits on the manifest
     served_marts=SERVED_MARTS,
     check_name="events_reconcile",
     check_description="Per file read: records = product views + ignored + quarantined, and "

@@ -19,15 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import duckdb
 
 from loaders.events.settings import EventsSettings
-from loaders.lake_storage import LakeFile, LakeStorage
+from loaders.lake_storage import LakeFile, LakeStorage, configure_s3
 from tributary import duck, settings
 from tributary.locking import warehouse_lock
-from tributary.settings import AwsSettings
 
 PARTITION_COLUMNS = ("event_type", "date", "hour")
 HIVE_TYPES = "{'event_type': VARCHAR, 'date': DATE, 'hour': INTEGER}"
@@ -42,22 +40,6 @@ class Partition:
     @property
     def rel(self) -> str:
         return f"events/event_type={self.event_type}/date={self.date}/hour={self.hour}"
-
-
-def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
-    """A DuckDB S3 secret from AWS_* (httpfs), incl. a custom endpoint such as MinIO or moto."""
-    con.execute("LOAD httpfs")
-    aws = AwsSettings()
-    values = {"KEY_ID": aws.access_key_id, "SECRET": aws.secret_access_key}
-    values |= {"SESSION_TOKEN": aws.session_token, "REGION": aws.region}
-    params = ["TYPE s3"]
-    if endpoint := aws.endpoint_url:
-        parsed = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
-        values["ENDPOINT"] = parsed.netloc
-        params += ["URL_STYLE 'path'", f"USE_SSL {parsed.scheme == 'https'!s}"]
-    # Parameters are not allowed in CREATE SECRET: values go in as escaped literals.
-    params += [f"{k} '{v.replace(chr(39), chr(39) * 2)}'" for k, v in values.items() if v]
-    con.execute(f"CREATE OR REPLACE SECRET events_lake_s3 ({', '.join(params)})")
 
 
 def connect(url: str | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:

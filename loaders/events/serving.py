@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from tributary.marts import marts_connection
 from tributary.serving_sqlite import SqliteTable, publish
-from tributary.warehouse import connect as connect_warehouse
 
 DOMAIN = "events"
 SERVED_TABLES = [
@@ -35,13 +35,12 @@ SERVED_TABLES = [
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
-    """Publish the snapshot unless dbt has not built the marts yet (then None). The caller
-    holds the warehouse lock."""
-    if warehouse is None:
-        with connect_warehouse(lock=False) as con:
-            return publish_serving(con)
-    built = warehouse.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'events' AND table_name IN ('user_days', 'users')"
-    ).fetchone()[0]
-    return publish(DOMAIN, SERVED_TABLES, warehouse) if built == 2 else None
+    """Publish the snapshot unless dbt has not built the marts yet (then None), reading them
+    where the selected engine built them (:mod:`tributary.marts`). The caller holds the
+    warehouse lock."""
+    with marts_connection(warehouse) as marts:
+        built = marts.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'events' AND table_name IN ('user_days', 'users')"
+        ).fetchone()[0]
+        return publish(DOMAIN, SERVED_TABLES, marts) if built == 2 else None

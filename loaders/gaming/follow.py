@@ -10,7 +10,7 @@ second, whatever the table size and whatever other domains are doing:
    (:mod:`loaders.gaming.realtime`): one SQLite transaction per batch holding only what
    changed, under the store's own lock, never the warehouse's.
 3. **Warehouse.** A child process loads the same files into ``gaming_raw`` with the domain's
-   dlt source and reconciliation (:func:`loaders.file_domain.load_once`), at most every
+   writer and reconciliation (:func:`loaders.file_domain.load_once`), at most every
    ``GAMING_WAREHOUSE_SYNC_SECONDS``, waiting for the warehouse lock as long as another
    domain's run holds it. The dbt marts and lineage follow from there; real time never waits.
 4. **Report.** Each load is written to Dagster as runless asset events (the same
@@ -70,9 +70,9 @@ def service_running() -> bool:
 
 
 class WarehouseSync:
-    """The warehouse side in a child process (its own interpreter, so dlt's Python-heavy
-    load never takes the real-time loop's GIL): loads pending files into ``gaming_raw``
-    (dlt, reconciliation) and writes every report to Dagster. It exits when the service
+    """The warehouse side in a child process (its own interpreter, so the warehouse load
+    never takes the real-time loop's GIL): loads pending files into ``gaming_raw``
+    (:mod:`loaders.gaming.warehouse_load`, reconciliation) and writes every report to Dagster. It exits when the service
     stops, or on its own when the service died (kill -9)."""
 
     def __init__(self, url: str | None, every: float) -> None:

@@ -56,15 +56,25 @@ def _plain_string(text: str) -> str:
     return f"""(starts_with({text}, '"') AND length({text}) > 2 AND NOT contains({text}, '\\'))"""
 
 
-# Every line is parsed once (``json_extract`` of the four fields, as JSON texts). The *fast
-# path* accepts a line with one conjunction over those texts, each test implying the rules it
-# stands for: an object (valid JSON starting with ``{``), user and evtname non-empty strings
-# without escapes, timestamp a quoted YYYY-MM-DD HH:MM:SS that is a real date-time (a
-# timestamp cast, cheaper than strptime, which also takes hour 24: excluded), spend missing,
-# null, or a quoted or bare decimal within 18 integer digits and 10 decimal places. The lines
-# it does not accept (the defects, ~1 %, a leading space, strings with escapes) take the *slow
-# path*: the rule-by-rule CASE that names the first rule broken (and accepts what the fast
-# path was too strict for). Both run in one projection, so input order is kept.
+# Three tiers, one projection (input order kept). The *shape path* takes the lines written
+# the way producers write them (``json.dumps``: the four keys in order, ``": "`` / ``", "`` or
+# no spaces, plain strings): one regular expression over the raw text proves the line is a
+# JSON object with user and evtname non-empty strings without escapes or control characters,
+# timestamp a quoted ``YYYY-MM-DD HH:MM:SS`` and spend missing, null or a quoted decimal within
+# 18 integer digits and 10 decimal places; the values are then its strings
+# (``json_extract_string``) and the timestamp must cast (hour < 24: the cast takes 24). The
+# other lines are parsed as JSON (``json_extract`` of the four fields, as JSON texts) and the
+# *fast path* accepts them with one conjunction over those texts, each test implying the rule
+# it stands for (spend may also be a bare JSON number there). What neither accepts (the
+# defects, ~1 %, a leading space, strings with escapes) takes the *slow path*: the
+# rule-by-rule CASE that names the first rule broken (and accepts what the others were too
+# strict for).
+_STRING = r'"[^"\\\x00-\x1f]+"'  # a non-empty JSON string without escapes
+_SPEND_TEXT = f'"[0-9]{{1,{MAX_SPEND_INTEGER_DIGITS}}}(?:\\.[0-9]{{1,{MAX_SPEND_SCALE}}})?"'
+_SHAPE = (
+    rf'\{{"user": ?{_STRING}, ?"timestamp": ?"{_TIMESTAMP}", ?"evtname": ?{_STRING}'
+    rf'(?:, ?"spend": ?(?:{_SPEND_TEXT}|null))?\}}'
+)
 _FAST_OK = f"""coalesce(
             utf8_ok
             AND f IS NOT NULL
@@ -81,18 +91,34 @@ _FAST_OK = f"""coalesce(
         )"""
 
 _CLASSIFY = f"""
-WITH parsed AS (
+WITH shaped AS (
     SELECT source_file, line_number, raw, utf8_ok,
-           CASE WHEN json_valid(raw) THEN json_extract(raw, {_FIELDS}) END AS f
+        coalesce(utf8_ok AND regexp_full_match(raw, '{_SHAPE}'), FALSE) AS shaped
     FROM lines_in
 ),
+shape_values AS (
+    SELECT *,
+        CASE WHEN shaped THEN json_extract_string(raw, {_FIELDS}) END AS v
+    FROM shaped
+),
+shape_checked AS (
+    SELECT *,
+        coalesce(shaped AND substr(v[2], 12, 2) <> '24'
+                 AND try_cast(v[2] AS TIMESTAMP) IS NOT NULL, FALSE) AS shape_ok
+    FROM shape_values
+),
+parsed AS (
+    SELECT *,
+        CASE WHEN NOT shape_ok AND json_valid(raw) THEN json_extract(raw, {_FIELDS}) END AS f
+    FROM shape_checked
+),
 checked AS (
-    SELECT *, {_FAST_OK} AS fast_ok FROM parsed
+    SELECT *, CASE WHEN shape_ok THEN FALSE ELSE {_FAST_OK} END AS fast_ok FROM parsed
 ),
 classified AS (
-    SELECT source_file, line_number, raw, fast_ok, f,
+    SELECT source_file, line_number, raw, shape_ok, v, fast_ok, f,
         CASE
-            WHEN fast_ok THEN NULL
+            WHEN shape_ok OR fast_ok THEN NULL
             WHEN NOT utf8_ok THEN 'line is not valid UTF-8'
             -- a blank line is never valid JSON: trim only the lines that are not
             WHEN f IS NULL THEN
@@ -129,13 +155,14 @@ classified AS (
 )
 SELECT source_file, line_number, reason,
     CASE WHEN reason IS NOT NULL THEN raw END AS raw,
-    CASE WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN shape_ok THEN v[1] WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[1], 2, length(f[1]) - 2) ELSE f[1] ->> '$' END AS "user",
-    CASE WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN shape_ok THEN v[2] WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[2], 2, 19) ELSE f[2] ->> '$' END AS "timestamp",
-    CASE WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN shape_ok THEN v[3] WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[3], 2, length(f[3]) - 2) ELSE f[3] ->> '$' END AS evtname,
-    CASE WHEN reason IS NOT NULL OR f[4] IS NULL OR f[4] = 'null' THEN NULL
+    CASE WHEN shape_ok THEN v[4]
+         WHEN reason IS NOT NULL OR f[4] IS NULL OR f[4] = 'null' THEN NULL
          WHEN fast_ok THEN trim(f[4], '"')
          WHEN json_type(f[4]) = 'VARCHAR' THEN f[4] ->> '$'
          WHEN json_type(f[4]) IN ({_NUMBER}) THEN f[4]::VARCHAR END AS spend

@@ -1,8 +1,11 @@
 """The gaming domain's contract (:data:`DOMAIN`): one incremental load of game events.
 
 ``plan_load`` (under the warehouse lock) compares the landing listing with
-``gaming_raw.files`` and reads only new or rewritten files; dlt loads them and
-``publish_serving`` brings the real-time store (:mod:`loaders.gaming.realtime`, what the API
+``gaming_raw.files`` and reads only new or rewritten files; ``write`` validates and commits
+them batch by batch straight into the warehouse (:mod:`loaders.gaming.warehouse_load`; the
+dlt source, :mod:`loaders.gaming.source`, remains the declared schema of those tables) and,
+when the load publishes, feeds the same parsed batches to the real-time store;
+``publish_serving`` then brings that store (:mod:`loaders.gaming.realtime`, what the API
 serves) up to the landing location. :func:`loaders.file_domain.load_once` runs the steps in
 that order; the follow service (:mod:`loaders.gaming.follow`) runs the store load first and
 the warehouse load beside it, so the API never waits for the warehouse lock.
@@ -18,7 +21,7 @@ from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
-from loaders.gaming import realtime
+from loaders.gaming import realtime, warehouse_load
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import validate
 from loaders.gaming.settings import GamingSettings
@@ -51,6 +54,17 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
     )
 
 
+def write(plan: LoadPlan, serve: bool = False) -> None:
+    """Write the plan's batches straight into ``gaming_raw`` (:mod:`warehouse_load`); with
+    ``serve``, each committed batch also goes into the real-time store, from the same parse
+    (files the store already holds at that fingerprint are skipped). Caller holds the lock."""
+    if not serve:
+        warehouse_load.write(plan)
+        return
+    with realtime.StoreWriter() as store:
+        warehouse_load.write(plan, on_batch=store.apply_parsed)
+
+
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
     """Load every pending file into the real-time store (its own lock, never the
     warehouse's: the connection is not used)."""
@@ -72,6 +86,7 @@ DOMAIN = FileDomain(
     plan=plan_load,
     reconcile=reconcile,
     publish=publish_serving,
+    write=write,
     served_marts=("gaming/revenue", "gaming/user_events"),
     served_metadata=realtime.row_counts,
     served_description="The real-time store the API serves (serving/gaming/realtime.sqlite): "
@@ -79,5 +94,6 @@ DOMAIN = FileDomain(
     serve_after_load=True,
     check_description="Every line read is a valid event or quarantined, and exactly those "
     "rows landed.",
-    description="Read every new or rewritten file in ``GAMING_EVENTS_URL`` and load it with dlt.",
+    description="Read every new or rewritten file in ``GAMING_EVENTS_URL`` and load it: one "
+    "DuckDB transaction per batch (rows, quarantine, manifest), the dlt source's tables.",
 )

@@ -12,9 +12,10 @@ with the same rows and columns as the dbt marts over ``gaming_raw``:
   transaction as the rows: a file is in the store entirely or not at all, so a crash at any
   point loses and doubles nothing (the file is simply pending again).
 
-A load reads and validates files exactly as the warehouse load does
-(:func:`loaders.batched_load.parse_batch` with :func:`loaders.gaming.parsing.validate`) and
-applies each batch in one transaction that touches only what changed: the new rows, the old
+A load reads and validates files with the warehouse load's query
+(:func:`loaders.batched_load.parse_batch` with :func:`loaders.gaming.parsing.validate`), or
+takes the batches a warehouse load just committed (:meth:`StoreWriter.apply_parsed`: one
+read and one parse for both), and applies each batch in one transaction that touches only what changed: the new rows, the old
 rows of a rewritten file, and the revenue of the users involved. Before committing it checks
 for every file that lines read = valid + quarantined and that exactly those rows are stored.
 """
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.batched_load import ParsedBatch, group_files, parse_batch
 from loaders.gaming.landing import Landing
@@ -327,6 +329,47 @@ class StoreWriter:
                 realtime.set_meta(con, {"version": "empty", "published_at": realtime.utc_now()})
         done.seconds = round(time.perf_counter() - started, 4)
         return done
+
+    def apply_parsed(self, batch: ParsedBatch) -> StoreLoad:
+        """Apply a batch another load already read and validated (the warehouse load of the
+        CLI and the fallback sensor: one parse feeds both), for those of its files the store
+        does not hold at that fingerprint."""
+        started = time.perf_counter()
+        done = StoreLoad()
+        with realtime.store_lock(DOMAIN):
+            paths = batch.files["source_file"].to_pylist()
+            stored = manifest(self.con, paths)
+            wanted = [
+                path
+                for path, fp in zip(paths, batch.files["fingerprint"].to_pylist(), strict=True)
+                if stored.get(path) != fp
+            ]
+            if wanted:
+                if len(wanted) < len(paths):
+                    batch = _only_files(batch, wanted)
+                apply(self.con, batch, self.duck)
+                done.batch_ids.append(batch.batch_id)
+                done.files += wanted
+                done.lines_read += sum(batch.files["lines_read"].to_pylist())
+                done.valid += batch.events.num_rows
+                done.quarantined += batch.quarantine.num_rows
+        done.seconds = round(time.perf_counter() - started, 4)
+        return done
+
+
+def _only_files(batch: ParsedBatch, paths: list[str]) -> ParsedBatch:
+    keep = pa.array(paths, pa.string())
+
+    def rows_of(table: pa.Table) -> pa.Table:
+        return table.filter(pc.is_in(table["source_file"], value_set=keep))
+
+    return ParsedBatch(
+        batch.batch_id,
+        rows_of(batch.events),
+        rows_of(batch.quarantine),
+        rows_of(batch.files),
+        [p for p in batch.file_paths if p in set(paths)],
+    )
 
 
 def load_files(

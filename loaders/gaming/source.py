@@ -1,4 +1,8 @@
-"""The dlt source for game events.
+"""The dlt source for game events: the declared schema of ``gaming_raw`` and of its Dagster
+assets. The loads themselves write these tables straight from DuckDB, one transaction per
+batch (:mod:`loaders.gaming.warehouse_load`, about twice as fast as dlt's Arrow → Parquet →
+load path on a backlog); the source still runs the same batches through dlt when asked
+(``plan.source()``).
 
 Four resources land in ``gaming_raw``:
 
@@ -8,10 +12,8 @@ Four resources land in ``gaming_raw``:
   its current content, so a rewritten file replaces its old rows in staging, never adds to them;
 - ``file_loads``: every read of every file (append), what the reconciliation check verifies.
 
-Rows are keyed by (source_file, line_number) within a batch. A batch that crashed half-way is
-either finished by dlt's pending-package recovery or read again under a new batch id; either
-way ``files`` points at exactly one complete batch per file. Batches stream through dlt with
-bounded memory (:mod:`loaders.batched_load`).
+Rows are keyed by (source_file, line_number) within a batch; ``files`` points at exactly one
+complete batch per file. Batches stream with bounded memory (:mod:`loaders.batched_load`).
 """
 
 from __future__ import annotations

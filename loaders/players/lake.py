@@ -22,11 +22,11 @@ batch stays (incremental builds read the rows it replaces).
 
 from __future__ import annotations
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
-from loaders.lake_storage import LakeStorage
+from loaders.lake_storage import LakeStorage, configure_s3
 from loaders.players.settings import PlayersSettings
 
 NO_DATE = "__HIVE_DEFAULT_PARTITION__"
@@ -39,10 +39,6 @@ LAKE_SCHEMA = pa.schema(
         pa.field("line_number", pa.int64(), nullable=False),
         pa.field("raw", pa.string(), nullable=False),
     ]
-)
-
-COUNTS_SCHEMA = pa.schema(
-    [("batch_id", pa.string()), ("source_file", pa.string()), ("n", pa.int64())]
 )
 
 
@@ -121,35 +117,21 @@ class PlayersLake(LakeStorage):
             self.delete(journal_rel(batch_id))
         return len(batch_ids)
 
-    def row_counts(self, batch_ids: list[str] | None = None) -> pa.Table:
-        """Rows per (batch, source file) in the lake, for ``batch_ids`` (None: every journaled
-        batch), read from the files themselves (the ``source_file`` column only)."""
+    def landed_rows(
+        self, con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None
+    ) -> str:
+        """A DuckDB relation (``batch_id``, ``source_file``) of the rows in the lake of
+        ``batch_ids`` (None: every journaled batch): the files their journals list and that
+        exist, read in place (``source_file`` only; ``batch_id`` from the path). The ``landed``
+        rows of :func:`loaders.incremental_files.reconcile`; S3 set up in ``con`` when needed."""
         files = self.batch_files(self.journaled_batches() if batch_ids is None else batch_ids)
-        parts = []
-        for batch_id, rels in files.items():
-            try:
-                column = self._file_counts([self._path(rel) for rel in rels])
-            except FileNotFoundError:  # a file is missing: count what is there
-                present = [self._path(rel) for rel in rels if self.exists(rel)]
-                if not present:
-                    continue
-                column = self._file_counts(present)
-            parts.append(
-                pa.table(
-                    {
-                        "batch_id": pa.array([batch_id] * column.num_rows, pa.string()),
-                        "source_file": column["source_file"],
-                        "n": column["count_all"],
-                    },
-                    schema=COUNTS_SCHEMA,
-                )
-            )
-        return pa.concat_tables(parts) if parts else COUNTS_SCHEMA.empty_table()
-
-    def _file_counts(self, paths: list[str]) -> pa.Table:
+        uris = [self.uri(rel) for rels in files.values() for rel in rels if self.exists(rel)]
+        if not uris:
+            return "(SELECT NULL::VARCHAR AS batch_id, NULL::VARCHAR AS source_file LIMIT 0)"
+        if self.is_s3:
+            configure_s3(con)
+        listed = ", ".join("'" + uri.replace("'", "''") + "'" for uri in uris)
         return (
-            ds.dataset(paths, format="parquet", filesystem=self.fs)
-            .to_table(columns=["source_file"])
-            .group_by("source_file")
-            .aggregate([([], "count_all")])
+            f"(SELECT batch_id, source_file FROM read_parquet([{listed}], hive_partitioning = true,"
+            " hive_types = {'event_date': VARCHAR, 'batch_id': VARCHAR}))"
         )

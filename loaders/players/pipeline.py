@@ -131,14 +131,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None
     """For each load (batch, file; all, or those of ``batch_ids``): lines read = valid +
     quarantined, and exactly that many rows are in the lake (counted in its files) and in
     ``quarantine``."""
-    counts = PlayersLake().row_counts(batch_ids)
-    con.register("players_lake_row_counts", counts)
-    try:
-        return incremental_files.reconcile(
-            con, DATASET, batch_ids, counted_rows="players_lake_row_counts"
-        )
-    finally:
-        con.unregister("players_lake_row_counts")
+    landed = (PlayersLake().landed_rows(con, batch_ids), f"{DATASET}.quarantine")
+    return incremental_files.reconcile(con, DATASET, batch_ids, landed=landed)
 
 
 DOMAIN = FileDomain(

@@ -36,7 +36,10 @@ os.environ.setdefault("TRIBUTARY_DUCKDB_EXTENSIONS", duck.extension_directory())
 
 # The domains whose models run on each engine (``TRIBUTARY_ENGINE``); None: every domain.
 # The others still read raw tables inside the DuckDB warehouse (issue 15 ports them in turn).
-ENGINE_DOMAINS: dict[str, tuple[str, ...] | None] = {"duckdb": None, "spark": ("events",)}
+ENGINE_DOMAINS: dict[str, tuple[str, ...] | None] = {
+    "duckdb": None,
+    "spark": ("events", "commerce"),
+}
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed on start; elsewhere it is built ahead of time
@@ -46,10 +49,18 @@ dbt_project.prepare_if_dev()
 
 class TributaryDbtTranslator(DagsterDbtTranslator):
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(
+                enable_asset_checks=True, enable_duplicate_source_asset_keys=True
+            )
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # a lake source names the load asset that writes it (meta.dagster.asset_key)
+            for meta in ("meta", "source_meta"):
+                if key := (dbt_resource_props.get(meta) or {}).get("dagster", {}).get("asset_key"):
+                    return dg.AssetKey(key)
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         relation = dbt_resource_props.get("alias") or dbt_resource_props["name"]
         return dg.AssetKey([dbt_resource_props["schema"], relation])

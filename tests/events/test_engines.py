@@ -11,7 +11,7 @@ import pytest
 
 from loaders.events.files import land_files
 from tests.events.helpers import T0, event, write_lines
-from tests.spark_engine import Engines, drop_schemas
+from tests.spark_engine import Engines, drop_schemas, normalise
 
 # A JVM start and dbt builds: minutes on a loaded 2-core machine (the suite default is 600 s).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -61,13 +61,40 @@ def _build_both(engines: Engines) -> None:
         engines.dbt(engine, "build", "--select", "tag:events")
 
 
+def _assert_marts_read_alike(engines: Engines) -> None:
+    """What a serving publisher reads (tributary.marts) is the same, type and row, whichever
+    engine built the marts: the warehouse on DuckDB, the Parquet tables on Spark."""
+    import duckdb
+
+    from tributary.marts import marts_connection
+
+    tables = [rel for rel in MARTS if rel.startswith("events.")]
+    duck = duckdb.connect(str(engines.duck_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        with (
+            marts_connection(duck, engine="duckdb") as on_duck,
+            marts_connection(engine="spark") as on_spark,
+        ):
+            for rel in tables:
+                select = f"select {', '.join(MARTS[rel])} from {rel}"
+                types = [
+                    [(c[0], str(c[1])) for c in con.execute(select).description]
+                    for con in (on_duck, on_spark)
+                ]
+                assert types[0] == types[1], (rel, types)
+                rows = [normalise(con.execute(select).fetchall()) for con in (on_duck, on_spark)]
+                assert rows[0] == rows[1] and rows[0], rel
+    finally:
+        duck.close()
+
+
 def _partition_files(spark_dir: Path, table: str) -> dict[str, set[str]]:
     root = spark_dir / "spark" / "warehouse" / "events.db" / table
     return {p.name: {f.name for f in p.glob("*.parquet")} for p in root.iterdir() if p.is_dir()}
 
 
 def test_events_marts_are_identical_and_incremental_runs_keep_other_days(
-    events_env, engines: Engines
+    events_env, engines: Engines, monkeypatch: pytest.MonkeyPatch
 ):
     drop_schemas(engines.spark, "events", "staging", "events_lake")
     write_lines(events_env["landing"], "0001.json", _lines(0, 6) + _lines(1, 5))
@@ -75,6 +102,8 @@ def test_events_marts_are_identical_and_incremental_runs_keep_other_days(
     _build_both(engines)
     counts = {rel: engines.assert_identical(rel, cols) for rel, cols in MARTS.items()}
     assert counts["events.events_daily_kpis"] == 2 and counts["staging.stg_events__quarantine"] == 2
+    monkeypatch.setenv("TRIBUTARY_DATA_DIR", str(engines.spark_dir))
+    _assert_marts_read_alike(engines)
     # the Spark marts are Parquet files a DuckDB reader (the serving publisher) can read
     before = {t: _partition_files(engines.spark_dir, t) for t in ("events_daily_type_counts",)}
     assert set(before["events_daily_type_counts"]) == {

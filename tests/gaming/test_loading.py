@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from decimal import Decimal
 
 from loaders.gaming import pipeline as gaming
+from tests.conftest import REPO
 from tests.gaming.helpers import event, land, load, mart_snapshot, rows
 from tributary import warehouse
 
@@ -179,20 +182,49 @@ def test_empty_or_missing_landing_location(built_data_dir, data_dir):
     assert mart_snapshot() == {"user": [], "revenue": [], "quarantine": []}
 
 
-def test_crash_between_extract_and_load_loses_and_duplicates_nothing(built_data_dir):
-    from loaders.gaming.landing import Landing
+# A load that dies inside its second batch's transaction, after that batch's rows are
+# inserted and before its manifest rows are: no rollback, no close, as a kill -9 would.
+_DIE_IN_SECOND_BATCH = """
+import os
+from loaders.gaming import warehouse_load
+from loaders.file_domain import load_once
+from loaders.gaming.pipeline import DOMAIN
 
+real, calls = warehouse_load.manifest_rows, []
+
+def dying(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2:
+        os._exit(9)
+    return real(*args, **kwargs)
+
+warehouse_load.manifest_rows = dying
+load_once(DOMAIN)
+"""
+
+
+def test_crash_mid_load_loses_and_duplicates_nothing(built_data_dir, monkeypatch):
+    monkeypatch.setenv("GAMING_FILES_PER_BATCH", "1")
     land("0000.json", [event("A", spend="1.00"), event("B", spend="2.00"), "junk"])
-    # A run that extracted and normalised, then died before loading.
-    plan = gaming.plan_load(Landing())
-    p = gaming.pipeline()
-    p.extract(plan.source())
-    p.normalize()
-    assert p.list_normalized_load_packages()
+    land("0001.json", [event("A", spend="0.50"), "junk"])
+    land("0002.json", [event("C", spend="3.00")])
+    died = subprocess.run(
+        [sys.executable, "-c", _DIE_IN_SECOND_BATCH], cwd=REPO, env=os.environ, check=False
+    )
+    assert died.returncode == 9
+    # The first batch committed whole; nothing of the second is visible.
+    assert rows("SELECT count(*), sum(lines_read) FROM gaming_raw.file_loads") == [(1, 3)]
+    assert rows("SELECT count(*) FROM gaming_raw.events") == [(2,)]
 
-    load()  # the next run finishes the pending package and re-reads the file
-    assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [("A", "1.00"), ("B", "2.00")]
-    assert rows("SELECT count(*) FROM gaming.quarantine") == [(1,)]
+    load()  # the next run reads the two other files, and only those
+    assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [
+        ("A", "1.50"),
+        ("B", "2.00"),
+        ("C", "3.00"),
+    ]
+    assert rows("SELECT count(*) FROM gaming.quarantine") == [(2,)]
+    assert rows("SELECT count(*), sum(lines_read) FROM gaming_raw.file_loads") == [(3, 6)]
+    assert rows("SELECT count(*) FROM gaming_raw.events") == [(4,)]
     with warehouse.connect(read_only=True, lock=False) as con:
         assert gaming.reconcile(con).passed
 
@@ -202,7 +234,7 @@ def test_a_backlog_streams_through_in_bounded_batches(built_data_dir, monkeypatc
     for i in range(5):
         land(f"{i:04d}.json", [event(f"u{i}", spend="1.25"), "junk"])
     plan = load()
-    assert len(plan.batch_ids) == 3  # 2 + 2 + 1 files, one dlt run
+    assert len(plan.batch_ids) == 3  # 2 + 2 + 1 files, one load
     assert (plan.lines_read, plan.valid, plan.quarantined) == (10, 5, 5)
     assert rows("SELECT count(DISTINCT batch_id) FROM gaming_raw.files") == [(3,)]
     assert rows("SELECT count(*), min(total_spend) FROM gaming.revenue") == [(5, "1.25")]

@@ -61,6 +61,13 @@ DEFECTS = [
     ev(evtname=3),
     ev(evtname=""),
     '  {"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "padded"}  ',
+    # the shapes the one regular expression takes (and near misses it must leave to JSON)
+    '{"user":"A","timestamp":"2017-12-19 10:41:49","evtname":"iap","spend":"01.50"}',
+    ev(timestamp="2017-12-19 24:00:00", spend="1.00"),
+    '{"user": "a\tb", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": null}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}{}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": "1."}',
 ]
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders.events.lake import configure_s3
 from loaders.file_domain import load_once
+from loaders.lake_storage import configure_s3
 from loaders.players import pipeline as players
 from loaders.players.lake import PlayersLake
 from tests.conftest import s3_client_for

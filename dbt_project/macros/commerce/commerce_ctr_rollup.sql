@@ -12,9 +12,9 @@ with minutes as (
 final as (
     select
         series_id,
-        (minute_idx // {{ minutes }} * {{ minutes }})::integer as minute_idx,
-        sum(views)::integer as views,  -- noqa: RF04
-        sum(purchases)::integer as purchases
+        {{ cast_as(int_div('minute_idx', minutes) ~ ' * ' ~ minutes, 'integer') }} as minute_idx,
+        {{ cast_as('sum(views)', 'integer') }} as views,  -- noqa: RF04
+        {{ cast_as('sum(purchases)', 'integer') }} as purchases
     from minutes
     group by 1, 2
 )

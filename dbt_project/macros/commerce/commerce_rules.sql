@@ -44,28 +44,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#-
-  A shop source table, or an empty typed relation while dlt has not created it yet (dlt
-  creates a table only when the first rows arrive; an empty shop database has none).
-  `source()` is always called, so lineage stays in the manifest.
--#}
+{#- A shop table from the commerce lake, as a parenthesised relation (typed and empty on DuckDB
+    while nothing was extracted yet). Models using it set `commerce_lake_setup()` as pre-hook. -#}
 {% macro commerce_shop_table(table_name) -%}
-    {%- set rel = source('commerce_shop', table_name) -%}
-    {%- if execute and adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}
-        {%- if table_name == 'orders' -%}
-            (select
-                null::bigint as id, null::timestamp as order_date, null::varchar as status,
-                null::varchar as device, null::decimal(14, 2) as order_total,
-                null::timestamp as updated_at
-            where false)
-        {%- else -%}
-            (select
-                null::bigint as order_id, null::bigint as item_number,
-                null::varchar as code_color, null::decimal(14, 2) as price,
-                null::timestamp as updated_at
-            where false)
-        {%- endif -%}
-    {%- else -%}
-        {{ rel }}
-    {%- endif -%}
+    ({{ commerce_lake_source(table_name) }})
 {%- endmacro %}

@@ -88,3 +88,16 @@
 {% macro spark__list_item(list, n) -%}
     element_at({{ list }}, {{ n }})
 {%- endmacro %}
+
+{#- A text value as a JSON string literal (quoted and escaped), as text. -#}
+{% macro json_string(expr) -%}
+    {{- return(adapter.dispatch('json_string')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__json_string(expr) -%}
+    regexp_extract(to_json(named_struct('v', {{ expr }})), '^\\{"v":(.*)\\}$', 1)
+{%- endmacro %}
+
+{% macro duckdb__json_string(expr) -%}
+    cast(to_json({{ expr }}) as varchar)
+{%- endmacro %}

@@ -10,3 +10,16 @@
         / {{ scale }}.0 as double
     )
 {%- endmacro %}
+
+{#- Integer division of two integers (truncating), as the target spells it. -#}
+{% macro int_div(num, den) -%}
+    {{- return(adapter.dispatch('int_div')(num, den)) -}}
+{%- endmacro %}
+
+{% macro default__int_div(num, den) -%}
+    ({{ num }} div {{ den }})
+{%- endmacro %}
+
+{% macro duckdb__int_div(num, den) -%}
+    ({{ num }} // {{ den }})
+{%- endmacro %}

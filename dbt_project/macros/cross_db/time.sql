@@ -38,3 +38,30 @@
 {% macro spark__trunc_to(part, expr) -%}
     cast(date_trunc('{{ part }}', {{ expr }}) as timestamp_ntz)
 {%- endmacro %}
+
+{#- Epoch milliseconds as a double (possibly fractional) → UTC timestamp, rounded to the
+    microsecond the same way on both engines (integer microseconds first). -#}
+{% macro epoch_ms_double_to_timestamp(expr) -%}
+    {{- return(adapter.dispatch('epoch_ms_double_to_timestamp')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__epoch_ms_double_to_timestamp(expr) -%}
+    cast(timestamp_micros(cast(round({{ expr }} * 1000) as bigint)) as timestamp_ntz)
+{%- endmacro %}
+
+{% macro duckdb__epoch_ms_double_to_timestamp(expr) -%}
+    make_timestamp(cast(round({{ expr }} * 1000) as bigint))
+{%- endmacro %}
+
+{#- A UTC timestamp → whole seconds since 1970-01-01 (bigint). -#}
+{% macro epoch_seconds(expr) -%}
+    {{- return(adapter.dispatch('epoch_seconds')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__epoch_seconds(expr) -%}
+    unix_seconds(cast({{ expr }} as timestamp))
+{%- endmacro %}
+
+{% macro duckdb__epoch_seconds(expr) -%}
+    cast(epoch({{ expr }}) as bigint)
+{%- endmacro %}

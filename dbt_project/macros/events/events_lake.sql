@@ -12,7 +12,13 @@
 {%- endmacro %}
 
 {% macro events_lake_has_files(pattern) -%}
-    {{- return(not execute or lake_has_files('events_lake', events_lake_url(), pattern)) -}}
+    {%- if execute -%}
+        {%- do run_query(events_lake_setup()) -%}
+        {%- set found = run_query("select count(*) from glob('" ~ events_lake_url() ~ "/" ~ pattern ~ "')") -%}
+        {{- return(found.columns[0].values()[0] > 0) -}}
+    {%- else -%}
+        {{- return(true) -}}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- `select * from` the lake source, or a typed empty relation while the lake holds no file

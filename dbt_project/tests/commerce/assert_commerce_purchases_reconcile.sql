@@ -19,7 +19,7 @@ expected_purchases as (
 
 expected_views as (
     select coalesce(sum(product_views), 0) as n
-    from {{ source('commerce_views', 'files') }}
+    from {{ ref('stg_commerce__view_files') }}
 ),
 
 mart as (

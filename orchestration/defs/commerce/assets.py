@@ -12,6 +12,7 @@ from loaders.common import table_exists
 from orchestration.lib.dlt import WarehouseDltTranslator
 from orchestration.lib.domain import file_domain_assets
 from orchestration.lib.warehouse import WAREHOUSE_WRITER_TAGS, WarehouseResource
+from tributary.warehouse import connect as connect_warehouse
 
 GROUP = "commerce"
 ORDERS = dg.AssetKey(["commerce_shop", "orders"])
@@ -28,7 +29,8 @@ ORDER_ITEMS = dg.AssetKey(["commerce_shop", "order_items"])
 def commerce_shop(
     context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource
 ):
-    """New or changed orders and items of ``COMMERCE_DB_URL`` (incremental on ``updated_at``)."""
+    """New or changed orders and items of ``COMMERCE_DB_URL`` (incremental on ``updated_at``),
+    then their current state written to the commerce lake."""
     engine = shop_db.engine()
     try:
         shop_db.create_schema(engine)  # an empty shop extracts as empty tables
@@ -38,6 +40,8 @@ def commerce_shop(
         yield from dlt.run(
             context, dlt_source=shop_source.shop_source(), dlt_pipeline=shop_source.pipeline()
         )
+        with connect_warehouse(lock=False) as con:
+            context.log.info("shop tables in the lake: %s", shop_source.publish_to_lake(con))
 
 
 @dg.multi_asset_check(

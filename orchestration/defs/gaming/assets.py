@@ -1,4 +1,4 @@
-"""Game events: the dlt load, its reconciliation and the serving snapshot, from the domain's
+"""Game events: the load of ``gaming_raw``, its reconciliation and the serving snapshot, from the domain's
 contract (the dbt models are in ``orchestration/defs/dbt.py``)."""
 
 import dagster as dg

@@ -9,7 +9,7 @@ the container roles without the service): while a service holds the data dir, ea
 ("follow service running"); otherwise it does the same work inside the long-lived code server
 (a Dagster run would first spend ≈7 s importing the code location): take the warehouse lock
 (or skip the tick if a run holds it), load up to ``GAMING_SENSOR_MAX_FILES`` new or rewritten
-files with the domain's dlt source, reconcile, bring the real-time store up to date and report
+files with the domain's writer, reconcile, bring the real-time store up to date and report
 the same materialisations and check evaluation. Ticks come every 5 s at best (Dagster 1.13's
 sensor daemon), and another domain's run holding the warehouse delays them: that is why the
 service exists.

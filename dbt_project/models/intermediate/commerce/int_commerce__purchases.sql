@@ -32,7 +32,7 @@ final as (
         device,
         platform,
         ordered_at,
-        date_trunc('minute', ordered_at) as purchase_minute
+        {{ trunc_to('minute', 'ordered_at') }} as purchase_minute
     from attributed
     where counts_as_purchase and platform is not null
 )

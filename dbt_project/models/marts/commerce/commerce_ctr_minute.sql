@@ -6,7 +6,7 @@ with view_counts as (
     select
         platform,
         product,
-        date_trunc('minute', viewed_at) as minute_at,
+        {{ trunc_to('minute', 'viewed_at') }} as minute_at,
         count(*) as n
     from {{ ref('stg_commerce__views') }}
     group by 1, 2, 3
@@ -27,8 +27,8 @@ final as (
         coalesce(view_counts.minute_at, purchase_counts.minute_at) as minute_at,
         coalesce(view_counts.platform, purchase_counts.platform) as platform,
         coalesce(view_counts.product, purchase_counts.product) as product,
-        coalesce(view_counts.n, 0)::bigint as views,  -- noqa: RF04
-        coalesce(purchase_counts.n, 0)::bigint as purchases
+        {{ cast_as('coalesce(view_counts.n, 0)', 'bigint') }} as views,  -- noqa: RF04
+        {{ cast_as('coalesce(purchase_counts.n, 0)', 'bigint') }} as purchases
     from view_counts
     full outer join purchase_counts
         on

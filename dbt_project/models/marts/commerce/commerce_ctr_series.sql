@@ -15,8 +15,9 @@ final as (
     select
         platform,
         product,
-        (row_number() over (order by platform, product))::integer as series_id,
-        '","platform":' || to_json(platform) || ',"product":' || to_json(product) || ',"CTR":'
+        {{ cast_as('row_number() over (order by platform, product)', 'integer') }} as series_id,
+        '","platform":' || {{ json_string('platform') }} || ',"product":'
+        || {{ json_string('product') }} || ',"CTR":'
             as entry_middle
     from series
 )

@@ -14,9 +14,9 @@ series as (
 final as (
     select
         series.series_id,
-        (epoch(minutes.minute_at)::bigint // 60)::integer as minute_idx,
-        sum(minutes.views)::integer as views,  -- noqa: RF04
-        sum(minutes.purchases)::integer as purchases
+        {{ cast_as(int_div(epoch_seconds('minutes.minute_at'), 60), 'integer') }} as minute_idx,
+        {{ cast_as('sum(minutes.views)', 'integer') }} as views,  -- noqa: RF04
+        {{ cast_as('sum(minutes.purchases)', 'integer') }} as purchases
     from minutes
     inner join series
         on minutes.platform = series.platform and minutes.product = series.product

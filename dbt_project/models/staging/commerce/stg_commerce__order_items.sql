@@ -1,4 +1,6 @@
 -- Items bought, one row per order_items row of the shop database.
+{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+
 with source as (
     select * from {{ commerce_shop_table('order_items') }}
 ),

@@ -1,4 +1,6 @@
 -- Orders as extracted from the shop database, with normalised status and device.
+{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+
 with source as (
     select * from {{ commerce_shop_table('orders') }}
 ),

@@ -1,6 +1,16 @@
--- The manifest of view files: which batch holds each file's current content.
+-- The manifest of view files from the lake's load records: each file's newest load names the
+-- batch holding its current content (batch ids sort by time).
+{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+
 with source as (
-    select * from {{ source('commerce_views', 'files') }}
+    {{ commerce_lake_source('loads') }}
+),
+
+newest as (
+    select
+        *,
+        row_number() over (partition by source_file order by batch_id desc) as load_rank
+    from source
 ),
 
 final as (
@@ -14,7 +24,8 @@ final as (
         ignored_events,
         quarantined,
         loaded_at
-    from source
+    from newest
+    where load_rank = 1
 )
 
 select * from final

@@ -1,6 +1,8 @@
 -- Product views of each file's current content, with the view time in the business zone.
+{{ config(pre_hook="{{ commerce_lake_setup() }}") }}
+
 with source as (
-    {{ current_batch_rows(source('commerce_views', 'views'), ref('stg_commerce__view_files')) }}
+    {{ current_batch_rows('(' ~ commerce_lake_source('views') ~ ')', ref('stg_commerce__view_files')) }}
 ),
 
 final as (
@@ -12,7 +14,8 @@ final as (
         product,
         event_ms,
         -- UTC epoch millis → wall-clock time of COMMERCE_TIMEZONE
-        timezone({{ commerce_timezone() }}, to_timestamp(event_ms / 1000.0)) as viewed_at
+        {{ utc_to_local(epoch_ms_double_to_timestamp('event_ms'), commerce_timezone()) }}
+            as viewed_at
     from source
 )
 

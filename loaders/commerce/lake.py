@@ -1,0 +1,91 @@
+"""The commerce lake: product views, their quarantine and load records, and the shop tables as
+Parquet under ``COMMERCE_LAKE_URL``, read in place by dbt on DuckDB (``read_parquet``) and on
+Spark (external tables).
+
+Layout (a folder or ``s3://bucket/prefix``)::
+
+    views/date=YYYY-MM-DD/part-<batch>.parquet   product views of a batch, by UTC day of the view
+    quarantine/part-<batch>.parquet              its quarantined files, lines, batches, views
+    loads/part-<batch>.parquet                   its manifest rows: the batch's commit record
+    shop/<table>/<table>.parquet                 current state of a shop table (orders, items)
+    _staging/<name>/                             scratch of a batch being written (local lakes)
+
+A batch publishes its views and quarantine files first and its load record last (each file in
+one step: rename, or one S3 PUT). dbt counts a file's rows only from the batch its newest load
+record names (``stg_commerce__view_files``), so rows of a batch that crashed before its record
+are never read, and a file read again (rewritten, or after a crash) replaces its rows: exactly
+once. The warehouse keeps the loader's manifest (``commerce_views.files`` / ``file_loads``,
+what is pending and what the reconciliation compares with the lake).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from loaders.commerce.settings import CommerceSettings
+from loaders.lake_storage import LakeStorage, configure_s3
+
+LAKE_TABLES = {
+    "views": "views/*/part-{batch}.parquet",
+    "quarantine": "quarantine/part-{batch}.parquet",
+    "loads": "loads/part-{batch}.parquet",
+}
+
+
+class CommerceLake(LakeStorage):
+    """``COMMERCE_LAKE_URL`` (or ``url``)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        super().__init__(url or CommerceSettings().lake_url)
+        if not self.is_s3:  # Spark's external tables expect their folders
+            for folder in ("views", "quarantine", "loads", "shop/orders", "shop/order_items"):
+                (Path(self.root) / folder).mkdir(parents=True, exist_ok=True)
+
+    def write_batch(
+        self, batch_id: str, views: pa.Table, quarantine: pa.Table, loads: pa.Table
+    ) -> None:
+        """Publish one batch: its views by UTC day, its quarantine, then its load record
+        (``loaded_at`` as UTC wall clock: both engines read it as a plain timestamp)."""
+        at = loads.schema.get_field_index("loaded_at")
+        loads = loads.set_column(at, "loaded_at", pc.cast(loads["loaded_at"], pa.timestamp("us")))
+        with self.scratch(batch_id) as scratch:
+            pending: list[tuple[str, pa.Table]] = []
+            if views.num_rows:
+                millis = pc.cast(pc.floor(views["event_ms"]), pa.int64())
+                days = pc.strftime(pc.cast(millis, pa.timestamp("ms")), "%Y-%m-%d")
+                for day in sorted(pc.unique(days).to_pylist()):
+                    rows = views.filter(pc.equal(days, day))
+                    pending.append((f"views/date={day}/part-{batch_id}.parquet", rows))
+            if quarantine.num_rows:
+                pending.append((f"quarantine/part-{batch_id}.parquet", quarantine))
+            pending.append((f"loads/part-{batch_id}.parquet", loads))  # last: the commit
+            for n, (rel, table) in enumerate(pending):
+                local = scratch / f"{n}.parquet"
+                pq.write_table(table, local)
+                self.publish(local, rel)
+
+    def files(self, table: str, batch_ids: list[str] | None = None) -> list[str]:
+        """URIs of the Parquet files of ``table`` (of ``batch_ids`` only, when given)."""
+        pattern = LAKE_TABLES[table]
+        found = self.fs.glob(self._path(pattern.format(batch="*")))
+        if batch_ids is not None:
+            wanted = {f"part-{b}.parquet" for b in batch_ids}
+            found = [p for p in found if p.rsplit("/", 1)[-1] in wanted]
+        return sorted(self._uri_of(p) for p in found)
+
+    def relation(self, con, table: str, columns: str, batch_ids: list[str] | None = None) -> str:
+        """SQL for ``columns`` (``name TYPE, …``) of ``table``'s files in DuckDB ``con`` (S3 set
+        up there when needed); an empty typed relation when there is no file."""
+        files = self.files(table, batch_ids)
+        names = ", ".join(c.split()[0] for c in columns.split(","))
+        if not files:
+            nulls = ", ".join(f"NULL::{c.split()[1]} AS {c.split()[0]}" for c in columns.split(","))
+            return f"(SELECT {nulls} WHERE false)"
+        if self.is_s3:
+            configure_s3(con)
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        return f"(SELECT {names} FROM read_parquet([{listed}]))"
