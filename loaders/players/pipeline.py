@@ -26,18 +26,33 @@ from loaders.players.parsing import parse_timezones, validate
 from loaders.players.settings import PlayersSettings
 from loaders.players.source import players_events_source
 from tributary import serving
+from tributary.marts import marts_connection
 from tributary.warehouse import connect as connect_warehouse
 
 PIPELINE_NAME = "players_events"
 DATASET = "players_raw"
 
 # What the API serves: the dbt marts ``players_user_days`` (GET /api/user-stats, one indexed
-# point lookup per request) and ``players_game_stats``, copied as they are.
+# point lookup per request) and ``players_game_stats``, every column cast to its contract type
+# so the snapshot is the same whichever engine built the marts (:mod:`tributary.marts`).
+USER_DAYS_SELECT = (
+    "SELECT user_id::VARCHAR AS user_id, country::VARCHAR AS country, "
+    "registration_date_local_timezone::VARCHAR AS registration_date_local_timezone, "
+    '"date"::DATE AS "date", session_count::BIGINT AS session_count, '
+    "time_spent_in_game::BIGINT AS time_spent_in_game, match_seconds::BIGINT AS match_seconds, "
+    "points_home::BIGINT AS points_home, points_away::BIGINT AS points_away "
+    "FROM players.user_days"
+)
+GAME_STATS_SELECT = (
+    "SELECT stats_date::DATE AS stats_date, active_users::BIGINT AS active_users, "
+    "number_of_sessions::HUGEINT AS number_of_sessions, "
+    "average_sessions_per_active_user::DOUBLE AS average_sessions_per_active_user, "
+    "top_points::HUGEINT AS top_points, top_users::VARCHAR[] AS top_users "
+    "FROM players.game_stats"
+)
 SERVED_TABLES = [
-    serving.ServedTable(
-        "players", "user_days", "SELECT * FROM players.user_days", 'user_id, "date"', "user_id"
-    ),
-    serving.ServedTable("players", "game_stats", "SELECT * FROM players.game_stats", "stats_date"),
+    serving.ServedTable("players", "user_days", USER_DAYS_SELECT, 'user_id, "date"', "user_id"),
+    serving.ServedTable("players", "game_stats", GAME_STATS_SELECT, "stats_date"),
 ]
 
 
@@ -89,27 +104,26 @@ def committed_batches(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
-    """Publish the players marts as a new serving snapshot. Caller holds the lock.
+    """Publish the players marts (of the engine that built them, read through
+    :func:`tributary.marts.marts_connection`) as a new serving snapshot. Caller holds the lock.
 
     When the current snapshot holds the dbt build the last build started from (or the last
     build itself), only the rows of the users that build touched are rewritten in a copy of
     it (:func:`tributary.serving.publish_delta`); otherwise (first publish, after a full
     build, a snapshot from elsewhere) every table is copied.
     """
-    if warehouse is None:
-        with connect_warehouse(lock=False) as con:
-            return publish_serving(con)
-    builds = _builds(warehouse)
-    if not builds:  # not built yet, or built before builds were recorded
-        return serving.publish_if_built("players", SERVED_TABLES, warehouse)
-    info = {"players_build": builds["build"]}
-    base = serving.current_version("players")
-    base_build = serving.snapshot_info(base).get("players_build") if base else None
-    if base is not None and base_build in (builds["build"], builds.get("previous_build")):
-        return serving.publish_delta(
-            "players", SERVED_TABLES, warehouse, base, {"user_days": TOUCHED_USERS}, info
-        )
-    return serving.publish("players", SERVED_TABLES, warehouse, info)
+    with marts_connection(warehouse) as marts:
+        builds = _builds(marts)
+        if not builds:  # not built yet, or built before builds were recorded
+            return serving.publish_if_built("players", SERVED_TABLES, marts)
+        info = {"players_build": builds["build"]}
+        base = serving.current_version("players")
+        base_build = serving.snapshot_info(base).get("players_build") if base else None
+        if base is not None and base_build in (builds["build"], builds.get("previous_build")):
+            return serving.publish_delta(
+                "players", SERVED_TABLES, marts, base, {"user_days": TOUCHED_USERS}, info
+            )
+        return serving.publish("players", SERVED_TABLES, marts, info)
 
 
 TOUCHED_USERS = "SELECT user_id FROM intermediate.int_players__touched_users"
