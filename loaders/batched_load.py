@@ -209,12 +209,19 @@ def plan_load(
 
 
 def batch_resources(
-    batches: Iterable[ParsedBatch] | None, schemas: BatchSchemas, rows_table: str = "events"
+    batches: Iterable[ParsedBatch] | None,
+    schemas: BatchSchemas,
+    rows_table: str = "events",
+    rows_writer: Callable[[ParsedBatch], object] | None = None,
 ) -> list:
     """The dlt resources of a stream of parsed batches (none: typed empty tables, so the
     schema exists): ``rows_table`` (the valid rows), ``quarantine``, ``files`` (merged on
     ``source_file``) and ``file_loads``. The Arrow schemas are the column contract: dlt takes
-    types and nullability from them."""
+    types and nullability from them.
+
+    ``rows_writer``: the valid rows go elsewhere (a lake): the ``rows_table`` resource calls it
+    with each batch while dlt extracts, before dlt loads the batch's manifest rows, and gives
+    dlt no rows."""
 
     @dlt.resource(name="parsed_batches", selected=False)
     def parsed_batches() -> Iterator[ParsedBatch]:
@@ -227,7 +234,10 @@ def batch_resources(
 
     @dlt.transformer(data_from=parsed_batches, name=rows_table, write_disposition="append")
     def events(batch: ParsedBatch) -> Iterator[pa.Table]:
-        yield batch.events
+        if rows_writer is None:
+            yield batch.events
+        elif batch.batch_id:
+            rows_writer(batch)
 
     @dlt.transformer(data_from=parsed_batches, name="quarantine", write_disposition="append")
     def quarantine(batch: ParsedBatch) -> Iterator[pa.Table]:

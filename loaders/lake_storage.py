@@ -4,7 +4,9 @@ What a writer needs whatever the domain: paths and the URIs DuckDB opens, listin
 scratch folders, and publication in one step (a rename on the same file system, or one S3
 PUT: an object appears only when its upload completes), small JSON documents written
 atomically, deletion. The domains' layouts (``loaders/events/lake.py``,
-``loaders/commerce/views_lake.py``) are built on it.
+``loaders/commerce/views_lake.py``, ``loaders/players/lake.py``) are built on it. On a local
+file system a Parquet file is written in the lake (under ``_staging`` or as ``*.parquet.tmp``,
+invisible to ``*.parquet`` globs) and renamed into place (same file system, atomic).
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import duckdb
 import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from tributary import settings
@@ -42,8 +47,20 @@ def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE SECRET lake_s3 ({', '.join(params)})")
 
 
+@dataclass(frozen=True)
+class LakeFile:
+    uri: str  # what DuckDB opens: a local path or s3://…
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.uri.rsplit("/", 1)[-1]
+
+
 class LakeStorage:
     """One lake location (a folder or ``s3://bucket/prefix``)."""
+
+    scratch_prefix = "lake"  # of the local scratch folders of an S3 lake
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
@@ -83,7 +100,9 @@ class LakeStorage:
         """A local folder to write a batch's files into before they are published. For a local
         lake it sits inside the lake (same file system: publication is a rename)."""
         if self.is_s3:
-            return Path(tempfile.mkdtemp(prefix=f"lake-{name}-", dir=settings.data_dir() / "tmp"))
+            tmp = settings.data_dir() / "tmp"
+            tmp.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=f"{self.scratch_prefix}-{name}-", dir=tmp))
         folder = Path(self._path(f"_staging/{name}"))
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -154,6 +173,43 @@ class LakeStorage:
 
     def delete(self, rel: str) -> None:
         self.delete_uris([self.uri(rel)])
+
+    def write_slices(
+        self,
+        table: pa.Table,
+        runs: list[tuple[str, int]],
+        scratch: Path,
+        existing_folders: set[str] | frozenset[str] = frozenset(),
+        statistics: list[str] | bool = True,
+    ) -> list[str]:
+        """Write consecutive slices of ``table`` (``runs``: the lake path of each file and its
+        row count, in table order) as Parquet files and publish them; returns their paths.
+
+        A loop per file, not per row (each slice is zero-copy). On a local lake files are
+        written in place as ``*.parquet.tmp``, flushed with one ``sync``, then renamed; on S3
+        they are written to ``scratch`` and uploaded. Local folders are created except those of
+        ``existing_folders`` (lake paths known to exist: saves a ``makedirs`` per file).
+        """
+        written: list[tuple[Path, str]] = []
+        suffix = "" if self.is_s3 else ".tmp"
+        offset = 0
+        for rel, n in runs:
+            local = (scratch / rel) if self.is_s3 else Path(self._path(rel))
+            local = local.with_name(local.name + suffix)
+            if self.is_s3 or rel.rsplit("/", 1)[0] not in existing_folders:
+                os.makedirs(local.parent, exist_ok=True)
+            pq.write_table(
+                table.slice(offset, n), local, compression="zstd", write_statistics=statistics
+            )
+            written.append((local, rel))
+            offset += n
+        if self.is_s3:
+            self.upload(written)
+        else:
+            os.sync()
+            for local, _ in written:
+                os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
+        return [rel for _, rel in written]
 
 
 def _fsync(path: Path) -> None:

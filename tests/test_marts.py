@@ -1,7 +1,7 @@
 """tributary.marts: publishers read the marts of the engine that built them. The Spark side is
 checked against real Spark output in tests/events/test_engines.py; here, a warehouse folder in
 Spark's layout (hidden files, scratch folders, partition folders) written by pyarrow, and the
-commerce snapshot published from it typed as on DuckDB."""
+commerce and players snapshots published from it typed as on DuckDB."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from loaders.commerce.publish import publish_serving
+from loaders.players import pipeline as players
 from tributary import duck, serving
 from tributary.marts import marts_connection, spark_warehouse_dir
 
@@ -86,6 +87,59 @@ def test_commerce_snapshot_from_spark_has_the_duckdb_types(spark_warehouse: Path
     assert types["ctr_series.platform"] == "VARCHAR"
     assert rows == [(1, 10, 3, 1), (2, 10, 4, 0), (2, 11, 5, 2)]
     assert serving.current_version("commerce") == path
+
+
+COUNTS = ("session_count", "time_spent_in_game", "match_seconds", "points_home", "points_away")
+
+
+def test_players_snapshot_from_spark_has_the_contract_types(spark_warehouse: Path):
+    # Spark's types: int32 counts, decimal(38,0) where DuckDB has HUGEINT, a date partition
+    days = pa.table(
+        {
+            "user_id": ["u1"],
+            "country": ["PT"],
+            "registration_date_local_timezone": ["2024-03-01"],
+            "session_count": pa.array([2], pa.int32()),
+            "time_spent_in_game": pa.array([60], pa.int64()),
+            "match_seconds": pa.array([30], pa.int32()),
+            "points_home": pa.array([3], pa.int64()),
+            "points_away": pa.array([1], pa.int64()),
+        }
+    )
+    _write(spark_warehouse / "players.db" / "user_days" / "date=2024-03-01" / "p.parquet", days)
+    stats = pa.table(
+        {
+            "stats_date": [date(2024, 3, 1)],
+            "active_users": pa.array([1], pa.int32()),
+            "number_of_sessions": pa.array([2], pa.decimal128(38, 0)),
+            "average_sessions_per_active_user": [2.0],
+            "top_points": pa.array([3], pa.decimal128(38, 0)),
+            "top_users": [["u1"]],
+        }
+    )
+    _write(spark_warehouse / "players.db" / "game_stats" / "part-0.parquet", stats)
+    path = players.publish_serving()
+    assert path is not None
+    con = duck.connect(path, read_only=True)
+    try:
+        types = con.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'players' order by table_name, ordinal_position"
+        ).fetchall()
+        day = con.execute("select * from players.user_days").fetchall()
+    finally:
+        con.close()
+    assert [(t, c, d) for t, c, d in types if t == "user_days"] == [
+        ("user_days", "user_id", "VARCHAR"),
+        ("user_days", "country", "VARCHAR"),
+        ("user_days", "registration_date_local_timezone", "VARCHAR"),
+        ("user_days", "date", "DATE"),
+        *(("user_days", c, "BIGINT") for c in COUNTS),
+    ]
+    assert [d for t, _, d in types if t == "game_stats"] == [
+        "DATE", "BIGINT", "HUGEINT", "DOUBLE", "HUGEINT", "VARCHAR[]"
+    ]  # fmt: skip
+    assert day == [("u1", "PT", "2024-03-01", date(2024, 3, 1), 2, 60, 30, 3, 1)]
 
 
 def test_on_duckdb_it_is_the_warehouse(data_dir: Path, monkeypatch: pytest.MonkeyPatch):

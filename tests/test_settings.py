@@ -29,6 +29,11 @@ ALLOWED = {
         "orchestration/lib/dbt.py",
         'os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")',
     ),
+    # dbt's DuckDB finds httpfs (lakes on S3) in the offline extension wheels through it.
+    (
+        "orchestration/lib/dbt.py",
+        'os.environ.setdefault("TRIBUTARY_DUCKDB_EXTENSIONS", duck.extension_directory())',
+    ),
     # dbt subprocesses and dlt resolve the data dir from the environment: pinned for them.
     ("tributary/warehouse.py", 'os.environ["TRIBUTARY_DATA_DIR"] = str(settings.data_dir())'),
     (

@@ -55,6 +55,8 @@ class TributarySettings(Settings, env_prefix="TRIBUTARY_"):
     """port of that code server (the `code-server` container role listens on it)"""
     engine: Literal["duckdb", "spark"] = "duckdb"
     """the dbt target every model is built with: `duckdb` (the embedded warehouse) or `spark` (dbt-spark, Parquet tables under `$TRIBUTARY_DATA_DIR/spark`; see docs/spark.md)"""
+    duckdb_extensions: str | None = None
+    """folder dbt's DuckDB loads `httpfs` from when a lake is on S3; unset: the offline extension wheels' folder (`tributary/duck.py`), set by the orchestration"""
     ci: bool = Field(False, alias="CI")
     """when true, tests that need a local service fail instead of skipping"""
 

@@ -27,7 +27,6 @@ detected.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -37,7 +36,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from loaders.events.lake import HIVE_TYPES, Lake, Partition
 from loaders.events.validation import CLASSIFY_SQL
@@ -313,42 +311,21 @@ def fetch_sorted(
 
 
 def write_partitions(lake: Lake, prepared: Prepared) -> int:
-    """Write ``prepared.table`` as one Parquet file per partition and publish them.
+    """Write ``prepared.table`` as one Parquet file per partition and publish them
+    (:meth:`loaders.lake_storage.LakeStorage.write_slices`).
 
     DuckDB's ``COPY … PARTITION_BY`` keeps a writer per open partition and ran out of memory
     at a few thousand partitions per batch (300 types x a day of hours); here each partition
-    is a zero-copy slice of the sorted table written by pyarrow (a loop per partition, not per
-    row). On a local lake files are written in place as ``*.parquet.tmp`` (invisible to
-    ``*.parquet`` globs), flushed with one ``sync``, then renamed; on S3 they are written to
-    local scratch and uploaded (an object appears only once complete). Folders are created
-    only for partitions new to the lake.
+    is a zero-copy slice of the sorted table written by pyarrow. Folders are created only for
+    partitions new to the lake; statistics only where they prune (id lookups, time ranges).
     """
     assert prepared.table is not None
     prefix = f"part-{prepared.result.batch_id}-"
-    written: list[tuple[Path, str]] = []
-    suffix = "" if lake.is_s3 else ".tmp"
-    offset = 0
-    for partition, n in prepared.runs:
-        rel = f"{partition.rel}/{prefix}0.parquet"
-        local = (prepared.scratch / rel) if lake.is_s3 else Path(lake.uri(rel))
-        local = local.with_name(local.name + suffix)
-        if lake.is_s3 or partition in prepared.new_partitions:
-            os.makedirs(local.parent, exist_ok=True)
-        # Statistics only where they prune (id lookups, time ranges): the rest is overhead.
-        pq.write_table(
-            prepared.table.slice(offset, n),
-            local,
-            compression="zstd",
-            write_statistics=["id", "created_at"],
-        )
-        written.append((local, rel))
-        offset += n
-    if lake.is_s3:
-        lake.upload(written)
-    else:
-        os.sync()
-        for local, _ in written:
-            os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
+    runs = [(f"{p.rel}/{prefix}0.parquet", n) for p, n in prepared.runs]
+    existing = {p.rel for p, _ in prepared.runs if p not in prepared.new_partitions}
+    written = lake.write_slices(
+        prepared.table, runs, prepared.scratch, existing, statistics=["id", "created_at"]
+    )
     return len(written)
 
 

@@ -8,9 +8,8 @@ Layout under ``EVENTS_LAKE_URL`` (a folder or ``s3://bucket/prefix``)::
     _compaction/<id>.json        journal of a compaction in flight (see compaction.py)
     _staging/<batch>/            local scratch of a batch being written (local lakes only)
 
-A Parquet file becomes visible in one step: on a local file system it is written under
-``_staging`` and renamed into place (same file system, atomic); on S3 an object appears only
-when its upload completes. Readers glob ``events/*/*/*/*.parquet`` and so never see scratch.
+A Parquet file becomes visible in one step (:mod:`loaders.lake_storage`, shared with the
+players lake). Readers glob ``events/*/*/*/*.parquet`` and so never see scratch.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.events.settings import EventsSettings
-from loaders.lake_storage import LakeStorage, configure_s3
+from loaders.lake_storage import LakeFile, LakeStorage, configure_s3
 from tributary import duck, settings
 from tributary.locking import warehouse_lock
 
@@ -43,16 +42,6 @@ class Partition:
         return f"events/event_type={self.event_type}/date={self.date}/hour={self.hour}"
 
 
-@dataclass(frozen=True)
-class LakeFile:
-    uri: str  # what DuckDB opens: a local path or s3://…
-    size: int
-
-    @property
-    def name(self) -> str:
-        return self.uri.rsplit("/", 1)[-1]
-
-
 def connect(url: str | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB able to read and write ``url`` (S3 set up when needed)."""
     con = duck.connect()
@@ -69,6 +58,8 @@ def connect(url: str | None = None, memory_limit: str | None = None) -> duckdb.D
 
 class Lake(LakeStorage):
     """The events lake (``EVENTS_LAKE_URL`` by default)."""
+
+    scratch_prefix = "events"
 
     def __init__(self, url: str | None = None) -> None:
         super().__init__(url or EventsSettings().lake_url)

@@ -29,6 +29,7 @@ EVENTS_SCHEMA = pa.schema(
         pa.field("source_file", pa.string(), nullable=False),
         pa.field("line_number", pa.int64(), nullable=False),
         pa.field("raw", pa.string(), nullable=False),
+        pa.field("event_date", pa.string()),  # the lake partition (loaders.players.lake)
     ]
 )
 
@@ -53,9 +54,24 @@ FROM lines_in
 """
 
 
+# The UTC day of a valid line's event_timestamp (a JSON integer from 1970 to 9999), else null:
+# only the lake partition the line lands in, no rule (dbt decides what is valid).
+_EVENT_DATE = """
+    CASE WHEN json_type(raw, '$.event_timestamp') IN ('UBIGINT', 'BIGINT') THEN
+        strftime(to_timestamp(CASE
+            WHEN try_cast(json_extract_string(raw, '$.event_timestamp') AS BIGINT)
+                BETWEEN 0 AND 253402300799
+            THEN try_cast(json_extract_string(raw, '$.event_timestamp') AS BIGINT)
+        END), '%Y-%m-%d')
+    END AS event_date
+"""
+
+
 def validate(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Split a lines table into (events, quarantine) Arrow tables."""
-    return split_classified(lines, _CLASSIFY, "source_file, line_number, raw", EVENTS_SCHEMA)
+    return split_classified(
+        lines, _CLASSIFY, f"source_file, line_number, raw, {_EVENT_DATE}", EVENTS_SCHEMA
+    )
 
 
 def parse_timezones(data: bytes | None) -> pa.Table:

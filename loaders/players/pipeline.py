@@ -3,8 +3,9 @@
 ``plan_load`` (under the warehouse lock) compares the landing listing with
 ``players_raw.files``; only new or rewritten files are read, in bounded batches streamed
 through dlt (:mod:`loaders.batched_load`), with the time-zone file (small, replaced every
-load). The marts are dbt tables, so ``publish_serving`` is called after ``dbt build`` (the
-``serving/players`` asset).
+load). The valid lines land in the players lake (:mod:`loaders.players.lake`), the manifest,
+the load quarantine and the time zones in ``players_raw`` of the warehouse. The marts are dbt
+tables, so ``publish_serving`` is called after ``dbt build`` (the ``serving/players`` asset).
 """
 
 from __future__ import annotations
@@ -16,26 +17,42 @@ import duckdb
 
 from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
-from loaders.common import warehouse_pipeline
+from loaders.common import table_exists, warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.incremental_files import Reconciliation
+from loaders.players.lake import PlayersLake
 from loaders.players.landing import Landing, events_landing, read_timezones
 from loaders.players.parsing import parse_timezones, validate
 from loaders.players.settings import PlayersSettings
 from loaders.players.source import players_events_source
 from tributary import serving
+from tributary.marts import marts_connection
 from tributary.warehouse import connect as connect_warehouse
 
 PIPELINE_NAME = "players_events"
 DATASET = "players_raw"
 
 # What the API serves: the dbt marts ``players_user_days`` (GET /api/user-stats, one indexed
-# point lookup per request) and ``players_game_stats``, copied as they are.
+# point lookup per request) and ``players_game_stats``, every column cast to its contract type
+# so the snapshot is the same whichever engine built the marts (:mod:`tributary.marts`).
+USER_DAYS_SELECT = (
+    "SELECT user_id::VARCHAR AS user_id, country::VARCHAR AS country, "
+    "registration_date_local_timezone::VARCHAR AS registration_date_local_timezone, "
+    '"date"::DATE AS "date", session_count::BIGINT AS session_count, '
+    "time_spent_in_game::BIGINT AS time_spent_in_game, match_seconds::BIGINT AS match_seconds, "
+    "points_home::BIGINT AS points_home, points_away::BIGINT AS points_away "
+    "FROM players.user_days"
+)
+GAME_STATS_SELECT = (
+    "SELECT stats_date::DATE AS stats_date, active_users::BIGINT AS active_users, "
+    "number_of_sessions::HUGEINT AS number_of_sessions, "
+    "average_sessions_per_active_user::DOUBLE AS average_sessions_per_active_user, "
+    "top_points::HUGEINT AS top_points, top_users::VARCHAR[] AS top_users "
+    "FROM players.game_stats"
+)
 SERVED_TABLES = [
-    serving.ServedTable(
-        "players", "user_days", "SELECT * FROM players.user_days", 'user_id, "date"', "user_id"
-    ),
-    serving.ServedTable("players", "game_stats", "SELECT * FROM players.game_stats", "stats_date"),
+    serving.ServedTable("players", "user_days", USER_DAYS_SELECT, 'user_id, "date"', "user_id"),
+    serving.ServedTable("players", "game_stats", GAME_STATS_SELECT, "stats_date"),
 ]
 
 
@@ -50,40 +67,63 @@ def loaded_manifest(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, s
 
 def plan_load(landing: Landing | None = None, max_files: int | None = None) -> LoadPlan:
     """List and diff against the manifest, read the (small) time-zone file; event files are
-    read batch by batch when the plan's source is extracted. Caller holds the lock."""
+    read batch by batch when the plan's source is extracted. Caller holds the lock.
+
+    First the lake files of batches whose load never committed (a crash) are deleted."""
+    lake = PlayersLake()
+    drop_uncommitted(lake)
     timezones = parse_timezones(read_timezones()[0])
     return batched_load.plan_load(
         landing or events_landing(),
         DATASET,
         parse=batched_load.validating_parser(validate),
-        make_source=functools.partial(players_events_source, timezones=timezones),
+        make_source=functools.partial(players_events_source, timezones=timezones, lake=lake),
         max_files=max_files,
         files_per_batch=PlayersSettings().files_per_batch,
     )
 
 
+def drop_uncommitted(lake: PlayersLake | None = None) -> int:
+    """Delete the lake files of journaled batches that no load record names, unless dlt holds a
+    pending package (its next run may still commit them). Caller holds the lock."""
+    lake = lake or PlayersLake()
+    journaled = lake.journaled_batches()
+    if not journaled or pipeline().has_pending_data:
+        return 0
+    with connect_warehouse(lock=False) as con:
+        committed = committed_batches(con)
+    return lake.drop_batches([b for b in journaled if b not in committed])
+
+
+def committed_batches(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if not table_exists(con, DATASET, "file_loads"):
+        return set()
+    return {
+        b for (b,) in con.execute(f"SELECT DISTINCT batch_id FROM {DATASET}.file_loads").fetchall()
+    }
+
+
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
-    """Publish the players marts as a new serving snapshot. Caller holds the lock.
+    """Publish the players marts (of the engine that built them, read through
+    :func:`tributary.marts.marts_connection`) as a new serving snapshot. Caller holds the lock.
 
     When the current snapshot holds the dbt build the last build started from (or the last
     build itself), only the rows of the users that build touched are rewritten in a copy of
     it (:func:`tributary.serving.publish_delta`); otherwise (first publish, after a full
     build, a snapshot from elsewhere) every table is copied.
     """
-    if warehouse is None:
-        with connect_warehouse(lock=False) as con:
-            return publish_serving(con)
-    builds = _builds(warehouse)
-    if not builds:  # not built yet, or built before builds were recorded
-        return serving.publish_if_built("players", SERVED_TABLES, warehouse)
-    info = {"players_build": builds["build"]}
-    base = serving.current_version("players")
-    base_build = serving.snapshot_info(base).get("players_build") if base else None
-    if base is not None and base_build in (builds["build"], builds.get("previous_build")):
-        return serving.publish_delta(
-            "players", SERVED_TABLES, warehouse, base, {"user_days": TOUCHED_USERS}, info
-        )
-    return serving.publish("players", SERVED_TABLES, warehouse, info)
+    with marts_connection(warehouse) as marts:
+        builds = _builds(marts)
+        if not builds:  # not built yet, or built before builds were recorded
+            return serving.publish_if_built("players", SERVED_TABLES, marts)
+        info = {"players_build": builds["build"]}
+        base = serving.current_version("players")
+        base_build = serving.snapshot_info(base).get("players_build") if base else None
+        if base is not None and base_build in (builds["build"], builds.get("previous_build")):
+            return serving.publish_delta(
+                "players", SERVED_TABLES, marts, base, {"user_days": TOUCHED_USERS}, info
+            )
+        return serving.publish("players", SERVED_TABLES, marts, info)
 
 
 TOUCHED_USERS = "SELECT user_id FROM intermediate.int_players__touched_users"
@@ -103,8 +143,10 @@ def _builds(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
     """For each load (batch, file; all, or those of ``batch_ids``): lines read = valid +
-    quarantined, and exactly that many rows are in ``events`` and ``quarantine``."""
-    return incremental_files.reconcile(con, DATASET, batch_ids)
+    quarantined, and exactly that many rows are in the lake (counted in its files) and in
+    ``quarantine``."""
+    landed = (PlayersLake().landed_rows(con, batch_ids), f"{DATASET}.quarantine")
+    return incremental_files.reconcile(con, DATASET, batch_ids, landed=landed)
 
 
 DOMAIN = FileDomain(

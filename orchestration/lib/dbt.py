@@ -21,6 +21,8 @@ from dagster_dbt import (
     DbtProject,
 )
 
+from tributary import duck
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 # dagster-dbt looks for `dbt` on PATH in places we do not configure (prepare_if_dev): make the
@@ -28,6 +30,9 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 _VENV_BIN = str(Path(sys.executable).parent)
 if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
+# dbt's DuckDB loads httpfs (lakes on S3) from the offline extension wheels, as every
+# connection of the product does (tributary/duck.py); see macros/cross_db/lake_tables.sql.
+os.environ.setdefault("TRIBUTARY_DUCKDB_EXTENSIONS", duck.extension_directory())
 
 # The domains whose models run on each engine (``TRIBUTARY_ENGINE``); None: every domain.
 # The others still read raw tables inside the DuckDB warehouse (issue 15 ports them in turn).

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from loaders import lake_storage
 from loaders.events import commit, compaction, files
 from loaders.events.lake import Lake
 from loaders.events.reconcile import reconcile
@@ -179,10 +180,10 @@ def test_a_crash_before_the_commit_record_duplicates_nothing(events_env, monkeyp
             raise KeyboardInterrupt("killed mid-publish")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(commit.os, "replace", dying_replace)
+    monkeypatch.setattr(lake_storage.os, "replace", dying_replace)
     with pytest.raises(KeyboardInterrupt):
         land()
-    monkeypatch.setattr(commit.os, "replace", real_replace)
+    monkeypatch.setattr(lake_storage.os, "replace", real_replace)
     assert 0 < len(lake_rows(events_env["lake"])) < 9
 
     # Crash 2: every file published, the commit record never written.

@@ -3,9 +3,10 @@
     lake_url(var, default_rel): the lake's base URL from the setting `var` (default
       `<data dir>/<default_rel>`), spelled s3:// as DuckDB reads it.
     lake_setup(source_name, base_url, tables=none): before a model reads the lake (`tables`:
-      only those it reads). DuckDB: an S3 secret from
-      the AWS_* variables when the lake is on S3 (nothing for a folder); Spark: the external
-      tables (lake_tables_setup).
+      only those it reads). DuckDB: an S3 secret from the AWS_* variables when the lake is on
+      S3 (nothing for a folder), httpfs loaded from the offline extension wheels whose folder
+      the orchestration passes as TRIBUTARY_DUCKDB_EXTENSIONS (tributary/duck.py: nothing is
+      downloaded); Spark: the external tables (lake_tables_setup).
     lake_source(source_name, table, base_url): `select *` from the lake table, or on DuckDB a
       typed empty relation while it holds no file yet (read_parquet fails on an empty glob;
       Spark reads an empty folder as no rows). The files are found by the table's
@@ -31,6 +32,9 @@
 {% macro duckdb__lake_setup(source_name, base_url, tables=none) -%}
     {%- if base_url.startswith('s3://') -%}
         {%- set endpoint = env_var('AWS_ENDPOINT_URL_S3', env_var('AWS_ENDPOINT_URL', '')) -%}
+        {%- if env_var('TRIBUTARY_DUCKDB_EXTENSIONS', '') %}
+        set extension_directory = '{{ env_var("TRIBUTARY_DUCKDB_EXTENSIONS") }}';
+        {%- endif %}
         load httpfs;
         create or replace secret {{ source_name }}_s3 (
             type s3,

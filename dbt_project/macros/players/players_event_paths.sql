@@ -1,6 +1,6 @@
 {#- The JSON paths of a player event that staging extracts, in the order of its columns. -#}
 {% macro players_event_paths() -%}
-    [
+    {{- return([
         '$.event_id',
         '$.event_timestamp',
         '$.event_type',
@@ -13,6 +13,6 @@
         '$.event_data.home_user_id',
         '$.event_data.away_user_id',
         '$.event_data.home_goals_scored',
-        '$.event_data.away_goals_scored'
-    ]
+        '$.event_data.away_goals_scored',
+    ]) -}}
 {%- endmacro %}

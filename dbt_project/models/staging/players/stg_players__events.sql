@@ -1,12 +1,15 @@
 -- Every JSON-object line as loaded, with each field's JSON type and its value cast beside it.
 -- No rule is applied here: the intermediate models decide what is valid.
+-- The lines are read in place from the players lake (a filter on batch_id prunes its files).
+{{ config(pre_hook="{{ players_lake_setup() }}") }}
+
 with source as (
     select
         batch_id,
         source_file,
         line_number,
         raw as raw_line
-    from {{ source('players_raw', 'events') }}
+    from ({{ players_lake_events() }}) as lake_events
 ),
 
 parts as (
@@ -19,8 +22,8 @@ parts as (
         source_file,
         line_number,
         raw_line,
-        json_type(raw_line, {{ players_event_paths() }}) as json_types,
-        json_extract_string(raw_line, {{ players_event_paths() }}) as texts
+        {{ json_types('raw_line', players_event_paths()) }} as json_types,
+        {{ json_texts('raw_line', players_event_paths()) }} as texts
     from source
 ),
 
@@ -33,32 +36,32 @@ fields as (
         line_number,
         raw_line,
         -- envelope
-        json_types[1] as event_id_json_type,
-        texts[1] as event_id_text,
-        json_types[2] as event_timestamp_json_type,
-        texts[2] as event_timestamp_text,
-        json_types[3] as event_type_json_type,
-        texts[3] as event_type,
-        json_types[4] as event_data_json_type,
+        {{ list_item('json_types', 1) }} as event_id_json_type,
+        {{ list_item('texts', 1) }} as event_id_text,
+        {{ list_item('json_types', 2) }} as event_timestamp_json_type,
+        {{ list_item('texts', 2) }} as event_timestamp_text,
+        {{ list_item('json_types', 3) }} as event_type_json_type,
+        {{ list_item('texts', 3) }} as event_type,
+        {{ list_item('json_types', 4) }} as event_data_json_type,
         -- payload
-        json_types[5] as country_json_type,
-        texts[5] as country,
-        json_types[6] as user_id_json_type,
-        texts[6] as user_id,
-        json_types[7] as device_os_json_type,
-        texts[7] as device_os,
-        json_types[8] as ping_type_json_type,
-        texts[8] as ping_type,
-        json_types[9] as match_id_json_type,
-        texts[9] as match_id,
-        json_types[10] as home_user_id_json_type,
-        texts[10] as home_user_id,
-        json_types[11] as away_user_id_json_type,
-        texts[11] as away_user_id,
-        json_types[12] as home_goals_json_type,
-        texts[12] as home_goals_text,
-        json_types[13] as away_goals_json_type,
-        texts[13] as away_goals_text
+        {{ list_item('json_types', 5) }} as country_json_type,
+        {{ list_item('texts', 5) }} as country,
+        {{ list_item('json_types', 6) }} as user_id_json_type,
+        {{ list_item('texts', 6) }} as user_id,
+        {{ list_item('json_types', 7) }} as device_os_json_type,
+        {{ list_item('texts', 7) }} as device_os,
+        {{ list_item('json_types', 8) }} as ping_type_json_type,
+        {{ list_item('texts', 8) }} as ping_type,
+        {{ list_item('json_types', 9) }} as match_id_json_type,
+        {{ list_item('texts', 9) }} as match_id,
+        {{ list_item('json_types', 10) }} as home_user_id_json_type,
+        {{ list_item('texts', 10) }} as home_user_id,
+        {{ list_item('json_types', 11) }} as away_user_id_json_type,
+        {{ list_item('texts', 11) }} as away_user_id,
+        {{ list_item('json_types', 12) }} as home_goals_json_type,
+        {{ list_item('texts', 12) }} as home_goals_text,
+        {{ list_item('json_types', 13) }} as away_goals_json_type,
+        {{ list_item('texts', 13) }} as away_goals_text
     from parts
 ),
 
@@ -67,17 +70,17 @@ final as (
         *,
         -- JSON integers only (UBIGINT / BIGINT); anything else stays null
         case
-            when event_id_json_type in ('UBIGINT', 'BIGINT') then try_cast(event_id_text as bigint)
+            when event_id_json_type in ('UBIGINT', 'BIGINT') then {{ safe_cast('event_id_text', 'bigint') }}
         end as event_id,
         case
             when event_timestamp_json_type in ('UBIGINT', 'BIGINT')
-                then try_cast(event_timestamp_text as bigint)
+                then {{ safe_cast('event_timestamp_text', 'bigint') }}
         end as event_timestamp,
         case
-            when home_goals_json_type in ('UBIGINT', 'BIGINT') then try_cast(home_goals_text as bigint)
+            when home_goals_json_type in ('UBIGINT', 'BIGINT') then {{ safe_cast('home_goals_text', 'bigint') }}
         end as home_goals,
         case
-            when away_goals_json_type in ('UBIGINT', 'BIGINT') then try_cast(away_goals_text as bigint)
+            when away_goals_json_type in ('UBIGINT', 'BIGINT') then {{ safe_cast('away_goals_text', 'bigint') }}
         end as away_goals
     from fields
 )

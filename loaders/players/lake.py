@@ -1,0 +1,137 @@
+"""The players lake: the structurally valid lines of every load as hive-partitioned Parquet.
+
+Layout under ``PLAYERS_LAKE_URL`` (a folder or ``s3://bucket/prefix``)::
+
+    events/event_date=YYYY-MM-DD/batch_id=<batch>/part-0.parquet   valid lines of one batch
+    _batches/<batch>.json                                          the batch's journal
+
+``event_date`` is the UTC day of the line's ``event_timestamp`` when it is a JSON integer of a
+plausible range, else ``__HIVE_DEFAULT_PARTITION__`` (Hive's null; such lines are quarantined
+by dbt anyway). A file holds ``source_file``, ``line_number`` and ``raw`` (the line's text);
+the partition values live in the path. DuckDB reads the lake with a ``read_parquet`` glob and
+prunes the files of other batches by path; Spark reads it as an external table.
+
+Exactly once, with the warehouse manifest as the commit: the lake files are written while dlt
+extracts a batch, and a line counts only once ``players_raw.files`` / ``file_loads`` name its
+batch (dlt's load of the manifest). dbt joins the lake with the manifest, so a batch whose load
+never committed is invisible. Its journal, written before its files, lists them: the next load
+deletes the files of every journaled batch that no load record names (when dlt has no
+pending package that could still commit it). A rewritten file is a new batch; the previous
+batch stays (incremental builds read the rows it replaces).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders.lake_storage import LakeStorage, configure_s3
+from loaders.players.settings import PlayersSettings
+
+NO_DATE = "__HIVE_DEFAULT_PARTITION__"
+EVENTS_GLOB = "events/*/*/*.parquet"
+
+# What a lake file holds (the partition columns are in its path).
+LAKE_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
+        pa.field("raw", pa.string(), nullable=False),
+    ]
+)
+
+
+def journal_rel(batch_id: str) -> str:
+    return f"_batches/{batch_id}.json"
+
+
+def partition_rel(event_date: str, batch_id: str) -> str:
+    return f"events/event_date={event_date}/batch_id={batch_id}"
+
+
+class PlayersLake(LakeStorage):
+    """The players lake (``PLAYERS_LAKE_URL`` by default)."""
+
+    scratch_prefix = "players"
+
+    def __init__(self, url: str | None = None) -> None:
+        super().__init__(url or PlayersSettings().lake_url)
+
+    @property
+    def events_glob(self) -> str:
+        return self.uri(EVENTS_GLOB)
+
+    def write_batch(self, batch_id: str, events: pa.Table) -> list[str]:
+        """Land one batch's valid lines (with an ``event_date`` column): journal first, then one
+        file per day; returns the files' lake paths."""
+        if not events.num_rows:
+            return []
+        dates = pc.fill_null(events["event_date"], NO_DATE)
+        table = events.set_column(events.schema.get_field_index("event_date"), "event_date", dates)
+        table = table.sort_by(
+            [
+                ("event_date", "ascending"),
+                ("source_file", "ascending"),
+                ("line_number", "ascending"),
+            ]
+        )
+        encoded = pc.run_end_encode(table["event_date"].combine_chunks())
+        runs: list[tuple[str, int]] = []
+        offset = 0
+        for value, end in zip(
+            encoded.values.to_pylist(), encoded.run_ends.to_pylist(), strict=True
+        ):
+            runs.append((f"{partition_rel(value, batch_id)}/part-0.parquet", end - offset))
+            offset = end
+        self.write_json(
+            journal_rel(batch_id), {"batch_id": batch_id, "files": [r for r, _ in runs]}
+        )
+        with self.scratch(batch_id) as scratch:
+            return self.write_slices(
+                table.select(LAKE_SCHEMA.names).cast(LAKE_SCHEMA),
+                runs,
+                scratch,
+                statistics=["line_number"],
+            )
+
+    def journaled_batches(self) -> list[str]:
+        return [name.removesuffix(".json") for name in self.list_rel("_batches", ".json")]
+
+    def batch_files(self, batch_ids: list[str]) -> dict[str, list[str]]:
+        """Lake paths of the files of each batch, from their journals (missing: none)."""
+        known = set(self.journaled_batches())
+        wanted = [b for b in batch_ids if b in known]
+        records = self.read_many_json([journal_rel(b) for b in wanted])
+        return {r["batch_id"]: r["files"] for r in records}
+
+    def drop_batches(self, batch_ids: list[str]) -> int:
+        """Delete the files and journals of ``batch_ids`` (uncommitted batches); files first,
+        so a crash here leaves a journal the next load uses to finish the job."""
+        files = self.batch_files(batch_ids)
+        for batch_id in batch_ids:
+            rels = files.get(batch_id, [])
+            # a local write that died leaves ``*.parquet.tmp`` beside the (missing) file
+            tmp = [] if self.is_s3 else [self.uri(rel + ".tmp") for rel in rels]
+            self.delete_uris([self.uri(rel) for rel in rels] + tmp)
+            self.delete(journal_rel(batch_id))
+        return len(batch_ids)
+
+    def landed_rows(
+        self, con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None
+    ) -> str:
+        """A DuckDB relation (``batch_id``, ``source_file``) of the rows in the lake of
+        ``batch_ids`` (None: every journaled batch): the files their journals list and that
+        exist, read in place (``source_file`` only; ``batch_id`` from the path). The ``landed``
+        rows of :func:`loaders.incremental_files.reconcile`; S3 set up in ``con`` when needed."""
+        files = self.batch_files(self.journaled_batches() if batch_ids is None else batch_ids)
+        uris = [self.uri(rel) for rels in files.values() for rel in rels if self.exists(rel)]
+        if not uris:
+            return "(SELECT NULL::VARCHAR AS batch_id, NULL::VARCHAR AS source_file LIMIT 0)"
+        if self.is_s3:
+            configure_s3(con)
+        listed = ", ".join("'" + uri.replace("'", "''") + "'" for uri in uris)
+        return (
+            f"(SELECT batch_id, source_file FROM read_parquet([{listed}], hive_partitioning = true,"
+            " hive_types = {'event_date': VARCHAR, 'batch_id': VARCHAR}))"
+        )
