@@ -25,3 +25,26 @@
         'on_schema_change': 'fail',
     }) -}}
 {%- endmacro %}
+
+{#- The config of a mart that DuckDB builds incrementally (delete+insert on `unique_key`,
+    reading only what the lake commits since the last build touched: `stg_events__batches`,
+    the commit records, which only DuckDB reads) and Spark rebuilds whole, as a Parquet table
+    (partitioned by `partition` when given). Both give the same rows. -#}
+{% macro incremental_on_duckdb_config(unique_key, partition=none) -%}
+    {{- return(adapter.dispatch('incremental_on_duckdb_config')(unique_key, partition)) -}}
+{%- endmacro %}
+
+{% macro default__incremental_on_duckdb_config(unique_key, partition) -%}
+    {{- return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': unique_key,
+        'on_schema_change': 'fail',
+    }) -}}
+{%- endmacro %}
+
+{% macro spark__incremental_on_duckdb_config(unique_key, partition) -%}
+    {%- set config = {'materialized': 'table', 'file_format': 'parquet'} -%}
+    {%- if partition -%}{%- do config.update({'partition_by': [partition]}) -%}{%- endif -%}
+    {{- return(config) -}}
+{%- endmacro %}

@@ -13,7 +13,16 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The newest commit a build reads: stored on the rows it writes. -#}
+{#- The newest commit a build reads: stored on the rows it writes. Spark rebuilds these marts
+    whole and does not read the commit records (`stg_events__batches`): null there. -#}
 {% macro events_lake_committed_through() -%}
+    {{- return(adapter.dispatch('events_lake_committed_through')()) -}}
+{%- endmacro %}
+
+{% macro default__events_lake_committed_through() -%}
     (select max(committed_at) from {{ ref('stg_events__batches') }})
+{%- endmacro %}
+
+{% macro spark__events_lake_committed_through() -%}
+    cast(null as timestamp)
 {%- endmacro %}

@@ -3,14 +3,8 @@
 --
 -- Incremental by day: a build rewrites only the days that batches committed since the last
 -- build wrote into (from the lake's commit records), reading only those days' partitions of
--- the three types involved.
-{{ config(
-    alias='user_days',
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_date',
-    on_schema_change='fail',
-) }}
+-- the three types involved. Spark rebuilds it whole (incremental_on_duckdb_config).
+{{ config(alias='user_days', **incremental_on_duckdb_config('event_date', partition='event_date')) }}
 
 {% set types = ['conversation_started', 'product_liked', 'product_sold'] %}
 
@@ -27,8 +21,8 @@ events as (
         event_date,
         event_type,
         user_id,
-        json_extract_string(attributes, 'product_id') as product_id,
-        json_extract_string(attributes, 'owner_id') as owner_id
+        {{ json_text('attributes', '$.product_id') }} as product_id,
+        {{ json_text('attributes', '$.owner_id') }} as owner_id
     from {{ ref('stg_events__events') }}
     where
         event_type in ('conversation_started', 'product_liked', 'product_sold')
@@ -97,9 +91,9 @@ final as (
     select
         user_id,
         event_date,
-        sum(products_contacted)::bigint as products_contacted,
-        sum(favourited)::bigint as favourited,
-        sum(products_sold)::bigint as products_sold,
+        cast(sum(products_contacted) as bigint) as products_contacted,
+        cast(sum(favourited) as bigint) as favourited,
+        cast(sum(products_sold) as bigint) as products_sold,
         {{ events_lake_committed_through() }} as lake_committed_through,
         current_timestamp as refreshed_at
     from figures

@@ -3,14 +3,8 @@
 -- an unknown user (404) from a user without figures.
 --
 -- Incremental like `events_user_days`: a build reads only the days new batches wrote into and
--- keeps the earliest first day of a user already known.
-{{ config(
-    alias='users',
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='user_id',
-    on_schema_change='fail',
-) }}
+-- keeps the earliest first day of a user already known. Spark rebuilds it whole.
+{{ config(alias='users', **incremental_on_duckdb_config('user_id')) }}
 
 with
 
@@ -40,12 +34,12 @@ seen as (
     where user_id is not null
     union all
     select
-        json_extract_string(attributes, 'owner_id') as user_id,
+        {{ json_text('attributes', '$.owner_id') }} as user_id,
         event_date
     from events
     where
         event_type in ('product_liked', 'conversation_started')
-        and json_extract_string(attributes, 'owner_id') is not null
+        and {{ json_text('attributes', '$.owner_id') }} is not null
 ),
 
 first_seen as (
