@@ -575,6 +575,14 @@ def _dbt_detail(dbt: dict | None) -> str:
 def print_report(r: dict) -> None:
     if "load" not in r:  # --incremental-only on a data dir without saved figures
         print(f"\n== players, incremental step ==\n{json.dumps(r.get('incremental'), indent=2)}")
+        if model := r.get("model"):  # --full-rebuild: the baseline of the same run
+            full = model["dbt_build_seconds"] + model["publish_seconds"]
+            inc = r["incremental"]["end_to_end_seconds"]
+            print(
+                f"full rebuild + publish: {full:.1f} s{_dbt_detail(model.get('dbt'))} "
+                f"(load average {model.get('load_average')}); incremental {inc} s → "
+                f"{full / inc:.1f}x faster than the full rebuild"
+            )
         return
     load, model, http = r["load"], r["model"], r.get("http")
     print("\n== players at scale ==")
