@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from tributary import settings
+from tributary.serving import fsync_path
 from tributary.settings import AwsSettings
 
 
@@ -128,7 +129,7 @@ class LakeStorage:
         else:
             target = Path(self._path(rel))
             target.parent.mkdir(parents=True, exist_ok=True)
-            _fsync(local)
+            fsync_path(local)
             os.replace(local, target)
         return self.uri(rel)
 
@@ -210,11 +211,3 @@ class LakeStorage:
             for local, _ in written:
                 os.replace(local, local.with_name(local.name.removesuffix(".tmp")))
         return [rel for _, rel in written]
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

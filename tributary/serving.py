@@ -78,7 +78,8 @@ def read_pointer(pointer: Path | str) -> str:
         os.close(fd)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's entries') data to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -225,12 +226,12 @@ def make_current(target: Path) -> None:
     """Sync the finished snapshot file ``target`` and point its folder's ``CURRENT`` at it
     atomically, then delete versions older than the grace period."""
     folder = target.parent
-    _fsync(target)
+    fsync_path(target)
     pointer_tmp = folder / f".CURRENT.{uuid.uuid4().hex}"
     pointer_tmp.write_text(target.name + "\n")
-    _fsync(pointer_tmp)
+    fsync_path(pointer_tmp)
     os.replace(pointer_tmp, folder / "CURRENT")
-    _fsync(folder)
+    fsync_path(folder)
     _remove_old_versions(folder, keep=target.name)
 
 
