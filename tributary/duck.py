@@ -28,6 +28,12 @@ def duckdb_config(**extra: Any) -> dict[str, Any]:
     return config
 
 
+def sql_list(values: list[str]) -> str:
+    """A DuckDB list literal of strings (``['a', 'b']``), quotes escaped: file lists for
+    ``read_parquet`` / ``read_csv``, ids for ``IN``."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
 def connect(path: str | Path = ":memory:", *, read_only: bool = False, **config: Any):
     """Open DuckDB with the offline extension setup."""
     return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(**config))

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from tributary import duck, settings
+from tributary.duck import sql_list
 from tributary.settings import TributarySettings
 from tributary.warehouse import connect as connect_warehouse
 
@@ -68,10 +69,9 @@ def attach_spark_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> 
             if not files:
                 continue
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.execute(
                 f'CREATE VIEW "{schema}"."{table_dir.name}" AS SELECT * FROM read_parquet('
-                f"[{listed}], hive_partitioning = {str(partitioned).lower()})"
+                f"{sql_list(files)}, hive_partitioning = {str(partitioned).lower()})"
             )
             created.append(f"{schema}.{table_dir.name}")
     return created

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from loaders.commerce.settings import CommerceSettings
 from loaders.lake_storage import LakeStorage, configure_s3
+from tributary.duck import sql_list
 
 LAKE_TABLES = {
     "views": "views/*/part-{batch}.parquet",
@@ -87,5 +88,4 @@ class CommerceLake(LakeStorage):
             return f"(SELECT {nulls} WHERE false)"
         if self.is_s3:
             configure_s3(con)
-        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        return f"(SELECT {names} FROM read_parquet([{listed}]))"
+        return f"(SELECT {names} FROM read_parquet({sql_list(files)}))"

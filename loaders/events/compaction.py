@@ -31,10 +31,7 @@ import duckdb
 
 from loaders.events.lake import Lake, LakeFile, Partition
 from loaders.events.settings import EventsSettings
-
-
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+from tributary.duck import sql_list
 
 
 def recover(lake: Lake) -> int:
@@ -65,7 +62,7 @@ def compact_partition(
         {"partition": partition.rel, "inputs": [f.uri for f in files], "outputs": outputs},
     )
     with lake.scratch(f"compact-{cid}") as scratch:
-        source = f"read_parquet({_sql_list([f.uri for f in files])}, hive_partitioning = false)"
+        source = f"read_parquet({sql_list([f.uri for f in files])}, hive_partitioning = false)"
         for n, rel in enumerate(outputs):
             local = scratch / f"{n}.parquet"
             where = f"WHERE hash(id) % {pieces} = {n}" if pieces > 1 else ""

@@ -22,6 +22,7 @@ from loaders.events.commit import BatchResult, batch_rel, land_lines, prepare, p
 from loaders.events.lake import Lake, lake_lock
 from loaders.events.settings import EventsSettings
 from loaders.incremental_files import LandedFile, Landing
+from tributary.duck import sql_list
 from tributary.progress import Progress
 
 
@@ -64,10 +65,6 @@ def batches_of(files: list[LandedFile], max_bytes: int) -> list[list[LandedFile]
     return batches
 
 
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
-
-
 def read_lines(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> None:
     """Create ``lines_in`` from the files: one row per line, invalid UTF-8 included."""
     non_empty = [f.path for f in files if f.size > 0]
@@ -81,7 +78,7 @@ def read_lines(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> None:
         CREATE OR REPLACE TEMP TABLE lines_in AS
         SELECT filename AS source, NULL::BIGINT AS position, raw, TRUE AS utf8_ok
         FROM read_csv(
-            {_sql_list(non_empty)}, columns = {{'raw': 'VARCHAR'}}, delim = '\x01', quote = '',
+            {sql_list(non_empty)}, columns = {{'raw': 'VARCHAR'}}, delim = '\x01', quote = '',
             escape = '', header = false, auto_detect = false, strict_mode = false,
             filename = true, max_line_size = 16777216, store_rejects = true,
             rejects_table = 'lines_rejects', rejects_scan = 'lines_scans'

@@ -13,10 +13,7 @@ import duckdb
 
 from loaders.events.commit import batch_rel, quarantine_rel
 from loaders.events.lake import Lake, Partition
-
-
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+from tributary.duck import sql_list
 
 
 @dataclass
@@ -68,7 +65,7 @@ def reconcile(
     if files and ids:
         in_lake = dict(
             con.execute(
-                f"SELECT batch_id, count(*) FROM read_parquet({_sql_list(files)}, "
+                f"SELECT batch_id, count(*) FROM read_parquet({sql_list(files)}, "
                 "hive_partitioning = false) WHERE list_contains(?, batch_id) GROUP BY ALL",
                 [ids],
             ).fetchall()
@@ -80,7 +77,7 @@ def reconcile(
     if quarantine_files:
         in_quarantine = dict(
             con.execute(
-                f"SELECT batch_id, count(*) FROM read_parquet({_sql_list(quarantine_files)}) "
+                f"SELECT batch_id, count(*) FROM read_parquet({sql_list(quarantine_files)}) "
                 "GROUP BY ALL"
             ).fetchall()
         )
