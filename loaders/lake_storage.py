@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import duckdb
 import fsspec
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
@@ -46,6 +47,20 @@ def configure_s3(con: duckdb.DuckDBPyConnection) -> None:
     # Parameters are not allowed in CREATE SECRET: values go in as escaped literals.
     params += [f"{k} '{v.replace(chr(39), chr(39) * 2)}'" for k, v in values.items() if v]
     con.execute(f"CREATE OR REPLACE SECRET lake_s3 ({', '.join(params)})")
+
+
+def value_runs(column: pa.Array | pa.ChunkedArray) -> list[tuple[str, int]]:
+    """The runs of equal values of a sorted column, in order: (value, row count) each, the
+    ``runs`` a :meth:`LakeStorage.write_slices` caller names one file per."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.run_end_encode(column)
+    runs: list[tuple[str, int]] = []
+    offset = 0
+    for value, end in zip(encoded.values.to_pylist(), encoded.run_ends.to_pylist(), strict=True):
+        runs.append((value, end - offset))
+        offset = end
+    return runs
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ import pyarrow.compute as pc
 
 from loaders.events.lake import HIVE_TYPES, Lake, Partition
 from loaders.events.validation import CLASSIFY_SQL
+from loaders.lake_storage import value_runs
+from tributary.duck import sql_list
 
 # The columns of every lake file (the partition columns live in the path). ``attributes`` and
 # ``meta`` are the JSON objects as text: lossless for every one of the hundreds of types, and
@@ -99,10 +101,6 @@ def batch_rel(batch_id: str) -> str:
 
 def quarantine_rel(batch_id: str) -> str:
     return f"quarantine/{batch_id}.parquet"
-
-
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
 @dataclass
@@ -224,7 +222,7 @@ def prepare(
             f"""
             INSERT INTO lake_dups
             SELECT DISTINCT c.id {keep}
-              AND c.id IN (SELECT id::UUID FROM read_parquet({_sql_list(others)}))
+              AND c.id IN (SELECT id::UUID FROM read_parquet({sql_list(others)}))
             """
         )
     result.duplicates_in_lake = con.execute("SELECT count(*) FROM lake_dups").fetchone()[0]
@@ -301,12 +299,7 @@ def fetch_sorted(
         table["hour_"].combine_chunks(),
         "/",
     )
-    encoded = pc.run_end_encode(key)
-    runs: list[tuple[Partition, int]] = []
-    offset = 0
-    for value, end in zip(encoded.values.to_pylist(), encoded.run_ends.to_pylist(), strict=True):
-        runs.append((Partition(*value.split("/")), end - offset))
-        offset = end
+    runs = [(Partition(*value.split("/")), n) for value, n in value_runs(key)]
     return table.drop_columns(["date_", "hour_"]).cast(LAKE_SCHEMA), runs
 
 
@@ -331,5 +324,5 @@ def write_partitions(lake: Lake, prepared: Prepared) -> int:
 
 def read_events(lake: Lake, con: duckdb.DuckDBPyConnection, files: list[str] | None = None) -> str:
     """A FROM clause over the lake's events (or the given files), with the hive columns."""
-    source = _sql_list(files) if files is not None else f"'{lake.events_glob}'"
+    source = sql_list(files) if files is not None else f"'{lake.events_glob}'"
     return f"read_parquet({source}, hive_partitioning = true, hive_types = {HIVE_TYPES})"

@@ -26,8 +26,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.lake_storage import LakeStorage, configure_s3
+from loaders.lake_storage import LakeStorage, configure_s3, value_runs
 from loaders.players.settings import PlayersSettings
+from tributary.duck import sql_list
 
 NO_DATE = "__HIVE_DEFAULT_PARTITION__"
 EVENTS_GLOB = "events/*/*/*.parquet"
@@ -76,14 +77,10 @@ class PlayersLake(LakeStorage):
                 ("line_number", "ascending"),
             ]
         )
-        encoded = pc.run_end_encode(table["event_date"].combine_chunks())
-        runs: list[tuple[str, int]] = []
-        offset = 0
-        for value, end in zip(
-            encoded.values.to_pylist(), encoded.run_ends.to_pylist(), strict=True
-        ):
-            runs.append((f"{partition_rel(value, batch_id)}/part-0.parquet", end - offset))
-            offset = end
+        runs = [
+            (f"{partition_rel(day, batch_id)}/part-0.parquet", n)
+            for day, n in value_runs(table["event_date"])
+        ]
         self.write_json(
             journal_rel(batch_id), {"batch_id": batch_id, "files": [r for r, _ in runs]}
         )
@@ -130,8 +127,8 @@ class PlayersLake(LakeStorage):
             return "(SELECT NULL::VARCHAR AS batch_id, NULL::VARCHAR AS source_file LIMIT 0)"
         if self.is_s3:
             configure_s3(con)
-        listed = ", ".join("'" + uri.replace("'", "''") + "'" for uri in uris)
         return (
-            f"(SELECT batch_id, source_file FROM read_parquet([{listed}], hive_partitioning = true,"
+            f"(SELECT batch_id, source_file FROM read_parquet({sql_list(uris)}, "
+            "hive_partitioning = true,"
             " hive_types = {'event_date': VARCHAR, 'batch_id': VARCHAR}))"
         )
