@@ -45,6 +45,12 @@ from loaders.incremental_files import (
 from tributary import warehouse
 
 DATASET = "gaming_raw"
+# The manifest's columns: `files` (each file's current load) and `file_loads` (every load).
+_MANIFEST_COLUMNS = """
+    source_file VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, size_bytes BIGINT NOT NULL,
+    batch_id VARCHAR NOT NULL, lines_read BIGINT NOT NULL, valid_rows BIGINT NOT NULL,
+    quarantined_rows BIGINT NOT NULL, loaded_at TIMESTAMP WITH TIME ZONE NOT NULL
+"""
 # The tables as dlt created them (same columns, types and NOT NULLs), for a fresh warehouse.
 TABLES = f"""
 CREATE SCHEMA IF NOT EXISTS {DATASET};
@@ -57,16 +63,8 @@ CREATE TABLE IF NOT EXISTS {DATASET}.quarantine (
     source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR NOT NULL,
     reason VARCHAR NOT NULL, batch_id VARCHAR NOT NULL
 );
-CREATE TABLE IF NOT EXISTS {DATASET}.files (
-    source_file VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, size_bytes BIGINT NOT NULL,
-    batch_id VARCHAR NOT NULL, lines_read BIGINT NOT NULL, valid_rows BIGINT NOT NULL,
-    quarantined_rows BIGINT NOT NULL, loaded_at TIMESTAMP WITH TIME ZONE NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {DATASET}.file_loads (
-    source_file VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, size_bytes BIGINT NOT NULL,
-    batch_id VARCHAR NOT NULL, lines_read BIGINT NOT NULL, valid_rows BIGINT NOT NULL,
-    quarantined_rows BIGINT NOT NULL, loaded_at TIMESTAMP WITH TIME ZONE NOT NULL
-);
+CREATE TABLE IF NOT EXISTS {DATASET}.files ({_MANIFEST_COLUMNS});
+CREATE TABLE IF NOT EXISTS {DATASET}.file_loads ({_MANIFEST_COLUMNS});
 """
 _EVENTS = ", ".join(f'"{f.name}"' for f in EVENTS_SCHEMA)
 DISABLED_COMPRESSION = "fsst,dict_fsst"

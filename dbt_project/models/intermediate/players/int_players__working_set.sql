@@ -10,6 +10,7 @@
 {#- The store is read directly by each lookup, with only the columns it needs (a CTE read
     more than once is materialised by DuckDB: a shared CTE of the store copied it). -#}
 {%- set store = ref('int_players__current_events') -%}
+{%- set lookup_columns = 'source_file, line_number, user_id, home_user_id, away_user_id, match_id' -%}
 
 with
 {% if players_full_build() %}
@@ -31,13 +32,7 @@ with
     ),
 
     of_touched_users as (
-        select
-            source_file,
-            line_number,
-            user_id,
-            home_user_id,
-            away_user_id,
-            match_id
+        select {{ lookup_columns }}
         from {{ store }}
         where
             user_id in (select touched.user_id from touched)
@@ -54,13 +49,7 @@ with
     ),
 
     of_their_matches as (
-        select
-            source_file,
-            line_number,
-            user_id,
-            home_user_id,
-            away_user_id,
-            match_id
+        select {{ lookup_columns }}
         from {{ store }}
         where match_id in (select their_matches.match_id from their_matches)
     ),
