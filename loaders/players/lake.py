@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.lake_storage import LakeStorage, configure_s3, value_runs
+from loaders.lake_storage import LakeStorage, configure_s3, journal_rel, value_runs
 from loaders.players.settings import PlayersSettings
 from tributary.duck import sql_list
 
@@ -41,10 +41,6 @@ LAKE_SCHEMA = pa.schema(
         pa.field("raw", pa.string(), nullable=False),
     ]
 )
-
-
-def journal_rel(batch_id: str) -> str:
-    return f"_batches/{batch_id}.json"
 
 
 def partition_rel(event_date: str, batch_id: str) -> str:
@@ -91,28 +87,6 @@ class PlayersLake(LakeStorage):
                 scratch,
                 statistics=["line_number"],
             )
-
-    def journaled_batches(self) -> list[str]:
-        return [name.removesuffix(".json") for name in self.list_rel("_batches", ".json")]
-
-    def batch_files(self, batch_ids: list[str]) -> dict[str, list[str]]:
-        """Lake paths of the files of each batch, from their journals (missing: none)."""
-        known = set(self.journaled_batches())
-        wanted = [b for b in batch_ids if b in known]
-        records = self.read_many_json([journal_rel(b) for b in wanted])
-        return {r["batch_id"]: r["files"] for r in records}
-
-    def drop_batches(self, batch_ids: list[str]) -> int:
-        """Delete the files and journals of ``batch_ids`` (uncommitted batches); files first,
-        so a crash here leaves a journal the next load uses to finish the job."""
-        files = self.batch_files(batch_ids)
-        for batch_id in batch_ids:
-            rels = files.get(batch_id, [])
-            # a local write that died leaves ``*.parquet.tmp`` beside the (missing) file
-            tmp = [] if self.is_s3 else [self.uri(rel + ".tmp") for rel in rels]
-            self.delete_uris([self.uri(rel) for rel in rels] + tmp)
-            self.delete(journal_rel(batch_id))
-        return len(batch_ids)
 
     def landed_rows(
         self, con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None

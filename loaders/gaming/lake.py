@@ -1,0 +1,70 @@
+"""The gaming lake: every line of every warehouse load batch, classified, as Parquet.
+
+Layout under ``GAMING_LAKE_URL`` (a folder or ``s3://bucket/prefix``)::
+
+    events/batch_id=<batch>/part-0.parquet   every line the batch read
+    _batches/<batch>.json                    journal of a batch not (yet) committed
+
+A file is the validation query's output (:mod:`loaders.gaming.parsing`) written by DuckDB's
+``COPY``: ``source_file``, ``line_number``, the four event fields (null on a rejected line) and
+``raw`` and ``reason`` (null on a valid line); ``batch_id`` lives in the path. The warehouse
+view ``gaming_raw.events`` is its valid lines (:data:`EVENTS_VIEW`); the rejected ones are also
+copied into the table ``gaming_raw.quarantine``.
+
+Exactly once, with the warehouse manifest as the commit (:mod:`loaders.gaming.warehouse_load`):
+a batch's journal is written before its file, the file is published (a rename, or one S3 PUT)
+inside the warehouse transaction that writes the batch's quarantine and manifest rows, and the
+journal is deleted once that transaction committed. dbt keeps only the rows of the batch the
+manifest names for each file, so a file whose transaction never committed is invisible; the
+next load deletes it (:meth:`GamingLake.drop_uncommitted`).
+"""
+
+from __future__ import annotations
+
+from loaders.gaming.settings import GamingSettings
+from loaders.lake_storage import LakeStorage, journal_rel
+
+EVENTS_GLOB = "events/*/*.parquet"
+_EVENT_COLUMNS = 'source_file, line_number, "user", "timestamp", evtname, spend, batch_id'
+# What gaming_raw.events shows while the lake holds no file (read_parquet fails on an empty glob).
+_NO_EVENTS = (
+    "SELECT NULL::VARCHAR AS source_file, NULL::BIGINT AS line_number, NULL::VARCHAR AS "
+    '"user", NULL::VARCHAR AS "timestamp", NULL::VARCHAR AS evtname, NULL::VARCHAR AS spend, '
+    "NULL::VARCHAR AS batch_id WHERE false"
+)
+
+
+def batch_rel(batch_id: str) -> str:
+    return f"events/batch_id={batch_id}/part-0.parquet"
+
+
+class GamingLake(LakeStorage):
+    """The gaming lake (``GAMING_LAKE_URL`` by default)."""
+
+    scratch_prefix = "gaming"
+
+    def __init__(self, url: str | None = None) -> None:
+        super().__init__(url or GamingSettings().lake_url)
+
+    def events_view(self, has_files: bool | None = None) -> str:
+        """The definition of ``gaming_raw.events``: the valid lines of every file (an empty
+        relation while there is none; ``has_files`` None: look)."""
+        if has_files is None:
+            has_files = bool(self.fs.glob(f"{self.root}/{EVENTS_GLOB}"))
+        if not has_files:
+            return _NO_EVENTS
+        glob = self.uri(EVENTS_GLOB).replace("'", "''")
+        return (
+            f"SELECT {_EVENT_COLUMNS} FROM read_parquet('{glob}', hive_partitioning = true, "
+            "hive_types = {'batch_id': VARCHAR}) WHERE reason IS NULL"
+        )
+
+    def drop_uncommitted(self, committed: set[str]) -> int:
+        """Delete the files of journaled batches that no load record names, and the journals
+        of committed ones (a crash between commit and journal deletion). Caller holds the
+        warehouse lock."""
+        journaled = self.journaled_batches()
+        for batch_id in journaled:
+            if batch_id in committed:
+                self.delete(journal_rel(batch_id))
+        return self.drop_batches([b for b in journaled if b not in committed])
