@@ -3,6 +3,7 @@
 Layout under ``GAMING_LAKE_URL`` (a folder or ``s3://bucket/prefix``)::
 
     events/batch_id=<batch>/part-0.parquet   every line the batch read
+    events/batch_id=none/part-0.parquet      no line: the columns, so the glob is never empty
     _batches/<batch>.json                    journal of a batch not (yet) committed
 
 A file is the validation query's output (:mod:`loaders.gaming.parsing`) written by DuckDB's
@@ -21,16 +22,17 @@ next load deletes it (:meth:`GamingLake.drop_uncommitted`).
 
 from __future__ import annotations
 
+import duckdb
+
 from loaders.gaming.settings import GamingSettings
 from loaders.lake_storage import LakeStorage, journal_rel
 
 EVENTS_GLOB = "events/*/*.parquet"
-_EVENT_COLUMNS = 'source_file, line_number, "user", "timestamp", evtname, spend, batch_id'
-# What gaming_raw.events shows while the lake holds no file (read_parquet fails on an empty glob).
-_NO_EVENTS = (
-    "SELECT NULL::VARCHAR AS source_file, NULL::BIGINT AS line_number, NULL::VARCHAR AS "
-    '"user", NULL::VARCHAR AS "timestamp", NULL::VARCHAR AS evtname, NULL::VARCHAR AS spend, '
-    "NULL::VARCHAR AS batch_id WHERE false"
+# The columns of a lake file, in order (the validation query's output), typed, and no row.
+_NO_LINES = (
+    "SELECT NULL::VARCHAR AS source_file, NULL::BIGINT AS line_number, NULL::VARCHAR AS reason,"
+    ' NULL::VARCHAR AS raw, NULL::VARCHAR AS "user", NULL::VARCHAR AS "timestamp",'
+    " NULL::VARCHAR AS evtname, NULL::VARCHAR AS spend WHERE false"
 )
 
 
@@ -46,16 +48,19 @@ class GamingLake(LakeStorage):
     def __init__(self, url: str | None = None) -> None:
         super().__init__(url or GamingSettings().lake_url)
 
-    def events_view(self, has_files: bool | None = None) -> str:
-        """The definition of ``gaming_raw.events``: the valid lines of every file (an empty
-        relation while there is none; ``has_files`` None: look)."""
-        if has_files is None:
-            has_files = bool(self.fs.glob(f"{self.root}/{EVENTS_GLOB}"))
-        if not has_files:
-            return _NO_EVENTS
+    def events_view(self, con: duckdb.DuckDBPyConnection) -> str:
+        """The definition of ``gaming_raw.events``, the valid lines of every file; first a file
+        of no rows is put in the lake if missing (read_parquet fails on an empty glob)."""
+        if not self.exists(batch_rel("none")):
+            with self.scratch("none") as scratch:
+                local = scratch / "part-0.parquet"
+                path = str(local).replace("'", "''")
+                con.execute(f"COPY ({_NO_LINES}) TO '{path}' (FORMAT parquet)")
+                self.publish(local, batch_rel("none"))
         glob = self.uri(EVENTS_GLOB).replace("'", "''")
         return (
-            f"SELECT {_EVENT_COLUMNS} FROM read_parquet('{glob}', hive_partitioning = true, "
+            'SELECT source_file, line_number, "user", "timestamp", evtname, spend, batch_id '
+            f"FROM read_parquet('{glob}', hive_partitioning = true, "
             "hive_types = {'batch_id': VARCHAR}) WHERE reason IS NULL"
         )
 

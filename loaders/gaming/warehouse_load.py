@@ -101,7 +101,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake: GamingLake | None = None
             " OVERWRITE_OR_IGNORE)"
         )
         con.execute(f"DROP TABLE {DATASET}.events")
-    con.execute(f"CREATE OR REPLACE VIEW {DATASET}.events AS {lake.events_view()}")
+    con.execute(f"CREATE OR REPLACE VIEW {DATASET}.events AS {lake.events_view(con)}")
 
 
 def _chunked(table: pa.Table) -> pa.Table:
@@ -190,9 +190,6 @@ def write_batch(
             else:
                 events, quarantine = EVENTS_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table()
             lake.publish(scratch / "part-0.parquet", rel)
-            con.execute(
-                f"CREATE OR REPLACE VIEW {DATASET}.events AS {lake.events_view(has_files=True)}"
-            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
