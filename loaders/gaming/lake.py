@@ -1,23 +1,13 @@
-"""The gaming lake: every line of every warehouse load batch, classified, as Parquet.
+"""The gaming lake (``GAMING_LAKE_URL``, a folder or ``s3://bucket/prefix``)::
 
-Layout under ``GAMING_LAKE_URL`` (a folder or ``s3://bucket/prefix``)::
-
-    events/batch_id=<batch>/part-0.parquet   every line the batch read
+    events/batch_id=<batch>/part-0.parquet   every line a load batch read, classified
     events/batch_id=none/part-0.parquet      no line: the columns, so the glob is never empty
     _batches/<batch>.json                    journal of a batch not (yet) committed
 
-A file is the validation query's output (:mod:`loaders.gaming.parsing`) written by DuckDB's
-``COPY``: ``source_file``, ``line_number``, the four event fields (null on a rejected line) and
-``raw`` and ``reason`` (null on a valid line); ``batch_id`` lives in the path. The warehouse
-view ``gaming_raw.events`` is its valid lines (:data:`EVENTS_VIEW`); the rejected ones are also
-copied into the table ``gaming_raw.quarantine``.
-
-Exactly once, with the warehouse manifest as the commit (:mod:`loaders.gaming.warehouse_load`):
-a batch's journal is written before its file, the file is published (a rename, or one S3 PUT)
-inside the warehouse transaction that writes the batch's quarantine and manifest rows, and the
-journal is deleted once that transaction committed. dbt keeps only the rows of the batch the
-manifest names for each file, so a file whose transaction never committed is invisible; the
-next load deletes it (:meth:`GamingLake.drop_uncommitted`).
+A file is the validation query's output (:mod:`loaders.gaming.parsing`): ``source_file``,
+``line_number``, the four event fields and ``raw`` and ``reason`` (null on a valid line). The
+warehouse view ``gaming_raw.events`` is its valid lines; the commit protocol (the warehouse
+manifest names the committed batches) is :mod:`loaders.gaming.warehouse_load`'s.
 """
 
 from __future__ import annotations
