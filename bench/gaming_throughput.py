@@ -13,7 +13,8 @@
 3. Baseline: ``CREATE TABLE t AS SELECT * FROM read_json('<dir>/*.json',
    format='newline_delimited', ignore_errors=true)`` into a fresh DuckDB file. This reads and
    parses the same bytes but neither validates nor quarantines, so it is a lower bound.
-   Wall and CPU seconds (this process, DuckDB's threads included) of both are compared.
+   Wall and CPU seconds (this process, DuckDB's threads included) of both are compared; the
+   runs of 2. and 3. alternate, so a neighbour's load falls on both alike.
 4. Where the read+validate time goes: list, read, split and validate timed one by one, with
    the previous implementation beside the current one on the same bytes.
 5. Per-tick cost at this warehouse size (skip with ``--skip-tick-cost``): the gaming views are
@@ -485,15 +486,14 @@ def median_run(runs: list[T], seconds: Callable[[T], float]) -> T:
 def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     backlog = generate_backlog(root / "backlog", args.files, args.lines, args.seed)
     loads: list[TributaryLoad] = []
-    for i in range(args.repeat):  # each run into a fresh data dir
-        dirs = make_dirs(root / f"tributary-{i}")
+    baselines: list[DuckDBLoad] = []
+    for i in range(args.repeat):  # each run into a fresh data dir; interleaved with the
+        dirs = make_dirs(root / f"tributary-{i}")  # baseline's, so both see the same machine
         env = point_at(dirs)
         ensure_manifest(env)
         loads.append(load_tributary(str(backlog.folder)))
         gc.collect()
-    baselines = [
-        load_duckdb(backlog.folder, root / f"duckdb-{i}.duckdb") for i in range(args.repeat)
-    ]
+        baselines.append(load_duckdb(backlog.folder, root / f"duckdb-{i}.duckdb"))
     profile = profile_plan(str(backlog.folder))
     gc.collect()
     # The last data dir holds the backlog: measure the near-real-time path on it.
