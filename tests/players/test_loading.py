@@ -150,3 +150,14 @@ def test_an_s3_lake_lands_reconciles_and_feeds_dbt(data_dir, moto_endpoint, monk
             "SELECT line_number, user_id FROM staging.stg_players__events ORDER BY 1"
         ).fetchall()
     assert staged == [(1, "a"), (2, "b")]
+
+
+def test_a_data_dir_older_than_the_load_records_asks_for_a_reset(data_dir):
+    """Loaded batches without a load record in the lake (a data dir from before the records,
+    or another lake): the next load stops with what to do instead of serving nothing."""
+    land("0000.jsonl", [ping(1, 100, "a")])
+    [batch] = _load().batch_ids
+    PlayersLake().delete(f"loads/part-{batch}.parquet")
+    land("0001.jsonl", [ping(2, 100, "b")])
+    with pytest.raises(RuntimeError, match=r"no load record for 1 loaded batches.*Reset"):
+        _load()
