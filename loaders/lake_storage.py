@@ -3,8 +3,10 @@
 What a writer needs whatever the domain: paths and the URIs DuckDB opens, listing, local
 scratch folders, and publication in one step (a rename on the same file system, or one S3
 PUT: an object appears only when its upload completes), small JSON documents written
-atomically, deletion. The domains' layouts (``loaders/events/lake.py``,
-``loaders/commerce/views_lake.py``, ``loaders/players/lake.py``) are built on it. On a local
+atomically, deletion, and per-batch tables (``<table>/part-<batch>.parquet``: a batch's
+quarantine and its load record, published last as its commit, read back as DuckDB relations
+for the reconciliation). The domains' layouts (``loaders/events/lake.py``,
+``loaders/commerce/lake.py``, ``loaders/players/lake.py``) are built on it. On a local
 file system a Parquet file is written in the lake (under ``_staging`` or as ``*.parquet.tmp``,
 invisible to ``*.parquet`` globs) and renamed into place (same file system, atomic).
 """
@@ -29,6 +31,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from tributary import settings
+from tributary.duck import sql_list
 from tributary.serving import fsync_path
 from tributary.settings import AwsSettings
 
@@ -63,8 +66,16 @@ def value_runs(column: pa.Array | pa.ChunkedArray) -> list[tuple[str, int]]:
     return runs
 
 
+def naive_utc(table: pa.Table, column: str) -> pa.Table:
+    """``column`` (a UTC timestamp) as UTC wall clock without zone: both engines read it as a
+    plain timestamp (Spark as ``timestamp_ntz``)."""
+    at = table.schema.get_field_index(column)
+    return table.set_column(at, column, pc.cast(table[column], pa.timestamp("us")))
+
+
 def journal_rel(batch_id: str) -> str:
-    """Where a batch's journal lives: written before its files, it lists them."""
+    """Where a batch's journal lives: written before its files, it lists them (the commit
+    record last)."""
     return f"_batches/{batch_id}.json"
 
 
@@ -82,6 +93,8 @@ class LakeStorage:
     """One lake location (a folder or ``s3://bucket/prefix``)."""
 
     scratch_prefix = "lake"  # of the local scratch folders of an S3 lake
+    # table → path pattern of its per-batch files (``{batch}``), e.g. ``loads/part-{batch}.parquet``
+    batch_tables: dict[str, str] = {}
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
@@ -158,6 +171,36 @@ class LakeStorage:
         if pairs:
             self.fs.put([str(p) for p, _ in pairs], [self._path(rel) for _, rel in pairs])
 
+    def publish_tables(self, scratch: Path, pending: list[tuple[str, pa.Table]]) -> None:
+        """Write each (lake path, table) as Parquet in ``scratch`` and publish it, in order: a
+        batch's commit record goes last."""
+        for n, (rel, table) in enumerate(pending):
+            local = scratch / f"{n}.parquet"
+            pq.write_table(table, local)
+            self.publish(local, rel)
+
+    def files(self, table: str, batch_ids: list[str] | None = None) -> list[str]:
+        """URIs of the per-batch Parquet files of ``table`` (``batch_tables``; of ``batch_ids``
+        only, when given)."""
+        pattern = self.batch_tables[table]
+        found = self.fs.glob(self._path(pattern.format(batch="*")))
+        if batch_ids is not None:
+            wanted = {pattern.format(batch=b).rsplit("/", 1)[-1] for b in batch_ids}
+            found = [p for p in found if p.rsplit("/", 1)[-1] in wanted]
+        return sorted(self._uri_of(p) for p in found)
+
+    def relation(self, con, table: str, columns: str, batch_ids: list[str] | None = None) -> str:
+        """SQL for ``columns`` (``name TYPE, …``) of ``table``'s files in DuckDB ``con`` (S3 set
+        up there when needed); an empty typed relation when there is no file."""
+        files = self.files(table, batch_ids)
+        names = ", ".join(c.split()[0] for c in columns.split(","))
+        if not files:
+            nulls = ", ".join(f"NULL::{c.split()[1]} AS {c.split()[0]}" for c in columns.split(","))
+            return f"(SELECT {nulls} WHERE false)"
+        if self.is_s3:
+            configure_s3(con)
+        return f"(SELECT {names} FROM read_parquet({sql_list(files)}))"
+
     def write_json(self, rel: str, payload: dict) -> None:
         """Write a small JSON document atomically (temp file + rename, or one PUT)."""
         data = json.dumps(payload, indent=1, sort_keys=True).encode()
@@ -207,15 +250,17 @@ class LakeStorage:
         return {r["batch_id"]: r["files"] for r in records}
 
     def drop_batches(self, batch_ids: list[str]) -> int:
-        """Delete the files and journals of ``batch_ids`` (uncommitted batches); files first,
-        so a crash here leaves a journal the next load uses to finish the job."""
+        """Delete the files and journals of ``batch_ids`` (uncommitted batches): the files in
+        reverse journal order (the commit record first: readers stop counting the batch), the
+        scratch folder it wrote in, then the journal, so a crash here leaves a journal the next
+        load uses to finish the job."""
         files = self.batch_files(batch_ids)
         for batch_id in batch_ids:
-            rels = files.get(batch_id, [])
+            rels = files.get(batch_id, [])[::-1]
             # a local write that died leaves ``*.parquet.tmp`` beside the (missing) file
             tmp = [] if self.is_s3 else [self.uri(rel + ".tmp") for rel in rels]
             self.delete_uris([self.uri(rel) for rel in rels] + tmp)
-            if not self.is_s3:  # and what it wrote before publishing
+            if not self.is_s3:
                 self.drop_scratch(Path(self._path(f"_staging/{batch_id}")))
             self.delete(journal_rel(batch_id))
         return len(batch_ids)

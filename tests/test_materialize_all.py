@@ -44,6 +44,11 @@ def test_on_spark_it_materialises_every_asset_of_the_domains_spark_builds(dbt_ma
         "commerce_shop/orders",
         "commerce/ctr_minute",
         "serving/commerce",
+        "players_raw/events",
+        "players/quarantine",
+        "players/user_days",
+        "players/game_stats",
+        "serving/players",
     }
     everything = materialize_all.selection("duckdb").resolve(graph)
     assert spark < everything and {"gaming/revenue"} <= {k.to_user_string() for k in everything}

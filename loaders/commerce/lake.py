@@ -24,21 +24,19 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from loaders.commerce.settings import CommerceSettings
-from loaders.lake_storage import LakeStorage, configure_s3
-from tributary.duck import sql_list
-
-LAKE_TABLES = {
-    "views": "views/*/part-{batch}.parquet",
-    "quarantine": "quarantine/part-{batch}.parquet",
-    "loads": "loads/part-{batch}.parquet",
-}
+from loaders.lake_storage import LakeStorage, naive_utc
 
 
 class CommerceLake(LakeStorage):
     """``COMMERCE_LAKE_URL`` (or ``url``)."""
+
+    batch_tables = {
+        "views": "views/*/part-{batch}.parquet",
+        "quarantine": "quarantine/part-{batch}.parquet",
+        "loads": "loads/part-{batch}.parquet",
+    }
 
     def __init__(self, url: str | None = None) -> None:
         super().__init__(url or CommerceSettings().lake_url)
@@ -51,8 +49,6 @@ class CommerceLake(LakeStorage):
     ) -> None:
         """Publish one batch: its views by UTC day, its quarantine, then its load record
         (``loaded_at`` as UTC wall clock: both engines read it as a plain timestamp)."""
-        at = loads.schema.get_field_index("loaded_at")
-        loads = loads.set_column(at, "loaded_at", pc.cast(loads["loaded_at"], pa.timestamp("us")))
         with self.scratch(batch_id) as scratch:
             pending: list[tuple[str, pa.Table]] = []
             if views.num_rows:
@@ -63,29 +59,6 @@ class CommerceLake(LakeStorage):
                     pending.append((f"views/date={day}/part-{batch_id}.parquet", rows))
             if quarantine.num_rows:
                 pending.append((f"quarantine/part-{batch_id}.parquet", quarantine))
-            pending.append((f"loads/part-{batch_id}.parquet", loads))  # last: the commit
-            for n, (rel, table) in enumerate(pending):
-                local = scratch / f"{n}.parquet"
-                pq.write_table(table, local)
-                self.publish(local, rel)
-
-    def files(self, table: str, batch_ids: list[str] | None = None) -> list[str]:
-        """URIs of the Parquet files of ``table`` (of ``batch_ids`` only, when given)."""
-        pattern = LAKE_TABLES[table]
-        found = self.fs.glob(self._path(pattern.format(batch="*")))
-        if batch_ids is not None:
-            wanted = {f"part-{b}.parquet" for b in batch_ids}
-            found = [p for p in found if p.rsplit("/", 1)[-1] in wanted]
-        return sorted(self._uri_of(p) for p in found)
-
-    def relation(self, con, table: str, columns: str, batch_ids: list[str] | None = None) -> str:
-        """SQL for ``columns`` (``name TYPE, …``) of ``table``'s files in DuckDB ``con`` (S3 set
-        up there when needed); an empty typed relation when there is no file."""
-        files = self.files(table, batch_ids)
-        names = ", ".join(c.split()[0] for c in columns.split(","))
-        if not files:
-            nulls = ", ".join(f"NULL::{c.split()[1]} AS {c.split()[0]}" for c in columns.split(","))
-            return f"(SELECT {nulls} WHERE false)"
-        if self.is_s3:
-            configure_s3(con)
-        return f"(SELECT {names} FROM read_parquet({sql_list(files)}))"
+            # last: the commit
+            pending.append((f"loads/part-{batch_id}.parquet", naive_utc(loads, "loaded_at")))
+            self.publish_tables(scratch, pending)

@@ -3,9 +3,11 @@
 ``plan_load`` (under the warehouse lock) compares the landing listing with
 ``players_raw.files``; only new or rewritten files are read, in bounded batches streamed
 through dlt (:mod:`loaders.batched_load`), with the time-zone file (small, replaced every
-load). The valid lines land in the players lake (:mod:`loaders.players.lake`), the manifest,
-the load quarantine and the time zones in ``players_raw`` of the warehouse. The marts are dbt
-tables, so ``publish_serving`` is called after ``dbt build`` (the ``serving/players`` asset).
+load). The valid lines, the load quarantine, each batch's load record and the time zones land in
+the players lake (:mod:`loaders.players.lake`), which dbt reads on either engine; the loader's
+manifest (``files``, ``file_loads``) also goes to ``players_raw`` of the warehouse. The marts
+are dbt tables, so ``publish_serving`` is called after ``dbt build`` (the ``serving/players``
+asset).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import duckdb
 
 from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
-from loaders.common import warehouse_pipeline
+from loaders.common import table_exists, warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.incremental_files import Reconciliation
 from loaders.players.lake import PlayersLake
@@ -69,30 +71,52 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
     """List and diff against the manifest, read the (small) time-zone file; event files are
     read batch by batch when the plan's source is extracted. Caller holds the lock.
 
-    First the lake files of batches whose load never committed (a crash) are deleted."""
+    First the lake files of batches whose load never committed (a crash) are deleted; the
+    time-zone file is read and replaced in the lake."""
     lake = PlayersLake()
     drop_uncommitted(lake)
-    timezones = parse_timezones(read_timezones()[0])
+    lake.write_timezones(parse_timezones(read_timezones()[0]))
     return batched_load.plan_load(
         landing or events_landing(),
         DATASET,
         parse=batched_load.validating_parser(validate),
-        make_source=functools.partial(players_events_source, timezones=timezones, lake=lake),
+        make_source=functools.partial(players_events_source, lake=lake),
         max_files=max_files,
         files_per_batch=PlayersSettings().files_per_batch,
     )
 
 
 def drop_uncommitted(lake: PlayersLake | None = None) -> int:
-    """Delete the lake files of journaled batches that no load record names, unless dlt holds a
-    pending package (its next run may still commit them). Caller holds the lock."""
+    """Delete the lake files of journaled batches the warehouse manifest does not name (a load
+    that crashed before dlt loaded its manifest: its files are pending again and will be read
+    as a new batch), unless dlt holds a pending package (its next run may still load them).
+    Caller holds the lock.
+
+    Every batch the warehouse manifest names has its load record in the lake (written before
+    dlt loads the manifest); one without is from a data dir older than the lake's load
+    records, which the lake cannot serve: that raises, asking for a reset."""
     lake = lake or PlayersLake()
+    with connect_warehouse(lock=False) as con:
+        loaded = warehouse_batches(con)
+    if missing := sorted(loaded - lake.committed_batches()):
+        raise RuntimeError(
+            f"the players lake {lake.url} has no load record for {len(missing)} loaded batches "
+            f"(e.g. {missing[0]}): a data dir from before the lake held them, or another lake. "
+            "Reset the players domain (drop schema players_raw, delete dlt/players_events and "
+            "the lake) and load again."
+        )
     journaled = lake.journaled_batches()
     if not journaled or pipeline().has_pending_data:
         return 0
-    with connect_warehouse(lock=False) as con:
-        committed = incremental_files.committed_batches(con, DATASET)
-    return lake.drop_batches([b for b in journaled if b not in committed])
+    return lake.drop_batches([b for b in journaled if b not in loaded])
+
+
+def warehouse_batches(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if not table_exists(con, DATASET, "file_loads"):
+        return set()
+    return {
+        b for (b,) in con.execute(f"SELECT DISTINCT batch_id FROM {DATASET}.file_loads").fetchall()
+    }
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
@@ -135,9 +159,12 @@ def _builds(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
     """For each load (batch, file; all, or those of ``batch_ids``): lines read = valid +
-    quarantined, and exactly that many rows are in the lake (counted in its files) and in
-    ``quarantine``."""
-    landed = (PlayersLake().landed_rows(con, batch_ids), f"{DATASET}.quarantine")
+    quarantined, and exactly that many rows are in the lake's events and quarantine files."""
+    lake = PlayersLake()
+    landed = (
+        lake.landed_rows(con, batch_ids),
+        lake.relation(con, "quarantine", "batch_id VARCHAR, source_file VARCHAR", batch_ids),
+    )
     return incremental_files.reconcile(con, DATASET, batch_ids, landed=landed)
 
 

@@ -11,7 +11,7 @@ class PlayersSettings(Settings, env_prefix="PLAYERS_"):
     events_url: str = Field(default_factory=UnderDataDir("landing/players"))
     """fsspec URL of the player-event JSON-lines files"""
     lake_url: str = Field(default_factory=UnderDataDir("lake/players"))
-    """where the valid lines land as Parquet, by day (a folder or `s3://bucket/prefix`)"""
+    """where the lines, load quarantine, load records and time zones land as Parquet (a folder or `s3://bucket/prefix`)"""
     timezones_url: str = Field(default_factory=UnderDataDir("landing/players_timezones.json"))
     """JSON lines of `{"country", "timezone"}` (IANA zone per country)"""
     files_per_batch: int = 200

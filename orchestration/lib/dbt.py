@@ -38,7 +38,7 @@ os.environ.setdefault("TRIBUTARY_DUCKDB_EXTENSIONS", duck.extension_directory())
 # The others still read raw tables inside the DuckDB warehouse (issue 15 ports them in turn).
 ENGINE_DOMAINS: dict[str, tuple[str, ...] | None] = {
     "duckdb": None,
-    "spark": ("events", "commerce"),
+    "spark": ("events", "commerce", "players"),
 }
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

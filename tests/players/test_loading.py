@@ -32,14 +32,16 @@ def test_structurally_invalid_lines_are_quarantined_at_load(data_dir):
     (data_dir / "landing" / "players" / "0001.jsonl").write_bytes(b'{"a": "\xff"}\n')
     plan = _load()
     assert (plan.lines_read, plan.valid) == (7, 2)
-    assert rows("SELECT line_number, reason FROM players_raw.quarantine ORDER BY ALL") == [
+    lake = PlayersLake().url
+    quarantined = f"SELECT line_number, reason FROM '{lake}/quarantine/*.parquet' ORDER BY ALL"
+    assert rows(quarantined) == [
         (1, "line is not valid UTF-8"),
         (2, "line is not valid JSON"),
         (3, "line is empty"),
         (4, "line is not a JSON object"),
         (5, "line is not a JSON object"),
     ]
-    assert rows("SELECT * FROM players_raw.timezones") == [("US", "America/New_York")]
+    assert rows(f"SELECT * FROM '{lake}/timezones/*.parquet'") == [("US", "America/New_York")]
     check = _reconciles()
     assert check.passed and check.lines_read == 7
 
@@ -76,6 +78,7 @@ def test_valid_lines_land_in_the_lake_by_day_and_batch(data_dir):
         f"events/event_date=1970-01-01/batch_id={batch}/part-0.parquet",
         f"events/event_date=1970-01-02/batch_id={batch}/part-0.parquet",
         f"events/event_date=__HIVE_DEFAULT_PARTITION__/batch_id={batch}/part-0.parquet",
+        f"loads/part-{batch}.parquet",
     ]
     assert rows(f"SELECT line_number, batch_id FROM {_lake_events()} ORDER BY line_number") == [
         (1, batch),
@@ -89,13 +92,14 @@ def test_valid_lines_land_in_the_lake_by_day_and_batch(data_dir):
 
 
 def test_a_load_that_crashes_after_writing_the_lake_lands_nothing_twice(data_dir, monkeypatch):
-    """The lake files of a batch whose manifest never committed are invisible (dbt joins the
-    manifest), fail no check, and are deleted by the next load, which lands the file again."""
+    """A batch whose load record never landed is invisible (dbt reads the records); one whose
+    warehouse manifest never committed is pending again: the next load deletes its lake files
+    (record first) and lands the file again as a new batch."""
     land("0000.jsonl", [ping(1, 100, "a"), ping(2, 160, "a"), "junk"])
     real_write = PlayersLake.write_batch
 
-    def write_then_die(self, batch_id, events):
-        real_write(self, batch_id, events)
+    def write_then_die(self, batch_id, *tables):
+        real_write(self, batch_id, *tables)
         raise KeyboardInterrupt("killed after the lake write")
 
     monkeypatch.setattr(PlayersLake, "write_batch", write_then_die)
@@ -105,10 +109,11 @@ def test_a_load_that_crashes_after_writing_the_lake_lands_nothing_twice(data_dir
     lake = PlayersLake()
     [orphan] = lake.journaled_batches()
     assert rows(f"SELECT count(*) FROM {_lake_events()}") == [(2,)]  # written, not committed
+    assert lake.committed_batches() == {orphan}  # in the lake, not in the warehouse manifest
 
     plan = _load()
     assert plan.batch_ids and lake.journaled_batches() == plan.batch_ids
-    assert orphan not in plan.batch_ids
+    assert orphan not in plan.batch_ids and lake.committed_batches() == set(plan.batch_ids)
     assert rows(f"SELECT line_number FROM {_lake_events()} ORDER BY 1") == [(1,), (2,)]
     check = _reconciles()
     assert check.passed and (check.lines_read, check.events_landed) == (3, 2)
@@ -128,6 +133,9 @@ def test_an_s3_lake_lands_reconciles_and_feeds_dbt(data_dir, moto_endpoint, monk
         f"lake/_batches/{batch}.json",
         f"lake/events/event_date=1970-01-01/batch_id={batch}/part-0.parquet",
         f"lake/events/event_date=1970-01-02/batch_id={batch}/part-0.parquet",
+        f"lake/loads/part-{batch}.parquet",
+        f"lake/quarantine/part-{batch}.parquet",
+        "lake/timezones/timezones.parquet",
     ]
     check = _reconciles()
     assert check.passed and (check.lines_read, check.events_landed) == (3, 2)
@@ -142,3 +150,14 @@ def test_an_s3_lake_lands_reconciles_and_feeds_dbt(data_dir, moto_endpoint, monk
             "SELECT line_number, user_id FROM staging.stg_players__events ORDER BY 1"
         ).fetchall()
     assert staged == [(1, "a"), (2, "b")]
+
+
+def test_a_data_dir_older_than_the_load_records_asks_for_a_reset(data_dir):
+    """Loaded batches without a load record in the lake (a data dir from before the records,
+    or another lake): the next load stops with what to do instead of serving nothing."""
+    land("0000.jsonl", [ping(1, 100, "a")])
+    [batch] = _load().batch_ids
+    PlayersLake().delete(f"loads/part-{batch}.parquet")
+    land("0001.jsonl", [ping(2, 100, "b")])
+    with pytest.raises(RuntimeError, match=r"no load record for 1 loaded batches.*Reset"):
+        _load()

@@ -48,3 +48,24 @@
     {%- if partition -%}{%- do config.update({'partition_by': [partition]}) -%}{%- endif -%}
     {{- return(config) -}}
 {%- endmacro %}
+
+{#- A model's own config (`config`: a dict, its hooks included) on DuckDB, where it is built
+    incrementally; on Spark a Parquet table rebuilt whole by every build, without the
+    incremental keys and the hooks (they delete rows of the table, which Parquet tables do
+    not support). Use as {{ config(**incremental_on_duckdb({...})) }}. -#}
+{% macro incremental_on_duckdb(config) -%}
+    {{- return(adapter.dispatch('incremental_on_duckdb')(config)) -}}
+{%- endmacro %}
+
+{% macro default__incremental_on_duckdb(config) -%}
+    {{- return(config) -}}
+{%- endmacro %}
+
+{% macro spark__incremental_on_duckdb(config) -%}
+    {%- set dropped = ['materialized', 'incremental_strategy', 'unique_key', 'on_schema_change', 'pre_hook', 'post_hook'] -%}
+    {%- set table = {'materialized': 'table', 'file_format': 'parquet'} -%}
+    {%- for key, value in config.items() if key not in dropped -%}
+        {%- do table.update({key: value}) -%}
+    {%- endfor -%}
+    {{- return(table) -}}
+{%- endmacro %}

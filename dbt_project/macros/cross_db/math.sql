@@ -23,3 +23,18 @@
 {% macro duckdb__int_div(num, den) -%}
     ({{ num }} // {{ den }})
 {%- endmacro %}
+
+{#- A double rounded to `places` decimals as DuckDB's round does it (x · 10^places rounded half
+    away from zero on the binary value, divided back): Spark's round of a double rounds its
+    decimal text half up instead (round(0.145, 2): DuckDB 0.14, Spark 0.15). -#}
+{% macro round_double(expr, places) -%}
+    {{- return(adapter.dispatch('round_double')(expr, places)) -}}
+{%- endmacro %}
+
+{% macro default__round_double(expr, places) -%}
+    (round(({{ expr }}) * {{ 10 ** places }}) / {{ 10 ** places }})
+{%- endmacro %}
+
+{% macro duckdb__round_double(expr, places) -%}
+    round({{ expr }}, {{ places }})
+{%- endmacro %}

@@ -65,3 +65,31 @@
 {% macro duckdb__epoch_seconds(expr) -%}
     cast(epoch({{ expr }}) as bigint)
 {%- endmacro %}
+
+{#- Epoch seconds (bigint) → the UTC day (date). -#}
+{% macro epoch_seconds_to_date(expr) -%}
+    {{- return(adapter.dispatch('epoch_seconds_to_date')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__epoch_seconds_to_date(expr) -%}
+    cast(cast(timestamp_seconds({{ expr }}) as timestamp_ntz) as date)
+{%- endmacro %}
+
+{% macro duckdb__epoch_seconds_to_date(expr) -%}
+    cast(make_timestamp({{ expr }} * 1000000) as date)
+{%- endmacro %}
+
+{#- Epoch seconds (bigint) as wall-clock text `YYYY-MM-DD HH:MM:SS` in the IANA zone `tz` (an
+    expression). UTC → local is a function (no DST gap or overlap on this side): both engines
+    give the zone database's offset at that instant. -#}
+{% macro epoch_seconds_to_local_text(expr, tz) -%}
+    {{- return(adapter.dispatch('epoch_seconds_to_local_text')(expr, tz)) -}}
+{%- endmacro %}
+
+{% macro default__epoch_seconds_to_local_text(expr, tz) -%}
+    date_format(from_utc_timestamp(timestamp_seconds({{ expr }}), {{ tz }}), 'yyyy-MM-dd HH:mm:ss')
+{%- endmacro %}
+
+{% macro duckdb__epoch_seconds_to_local_text(expr, tz) -%}
+    strftime(timezone({{ tz }}, to_timestamp({{ expr }})), '%Y-%m-%d %H:%M:%S')
+{%- endmacro %}

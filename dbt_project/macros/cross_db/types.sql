@@ -34,3 +34,29 @@
 {% macro typed_null(name) -%}
     cast(null as {{ type_name(name) }})
 {%- endmacro %}
+
+{#- Aggregate: the values of `expr` as a list in ascending order (nulls dropped). -#}
+{% macro sorted_list(expr) -%}
+    {{- return(adapter.dispatch('sorted_list')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__sorted_list(expr) -%}
+    array_sort(collect_list({{ expr }}))
+{%- endmacro %}
+
+{% macro duckdb__sorted_list(expr) -%}
+    list({{ expr }} order by {{ expr }})
+{%- endmacro %}
+
+{#- An empty list of `name` items. -#}
+{% macro empty_list(name) -%}
+    {{- return(adapter.dispatch('empty_list')(name)) -}}
+{%- endmacro %}
+
+{% macro default__empty_list(name) -%}
+    cast(array() as array<{{ type_name(name) }}>)
+{%- endmacro %}
+
+{% macro duckdb__empty_list(name) -%}
+    []
+{%- endmacro %}

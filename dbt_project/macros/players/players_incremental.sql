@@ -30,10 +30,19 @@
 {%- endmacro %}
 
 {#- True when this build recomputes everything: `--full-refresh`, or no build completed yet
-    (nothing to compare with). Then the touched sets are not used and every intermediate model
-    reads all current events. -#}
+    (nothing to compare with), or on Spark, where every build is a full one (the marts are
+    Parquet tables rebuilt whole: `incremental_on_duckdb`). Then the touched sets are not used
+    and every intermediate model reads all current events. -#}
 {% macro players_full_build() -%}
+    {{ return(adapter.dispatch('players_full_build')()) }}
+{%- endmacro %}
+
+{% macro default__players_full_build() -%}
     {{ return((flags is defined and flags.FULL_REFRESH) or players_applied_state() is none) }}
+{%- endmacro %}
+
+{% macro spark__players_full_build() -%}
+    {{ return(true) }}
 {%- endmacro %}
 
 {#- The user ids an events relation names (user, home and away side), one row each, with

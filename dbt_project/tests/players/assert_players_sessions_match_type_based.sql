@@ -5,8 +5,8 @@ with pings as (
         user_id,
         event_timestamp as ping_at,
         ping_type,
-        event_timestamp - lag(event_timestamp) over by_user as gap_before,
-        lead(event_timestamp) over by_user - event_timestamp as gap_after
+        event_timestamp - (lag(event_timestamp) over by_user) as gap_before,
+        (lead(event_timestamp) over by_user) - event_timestamp as gap_after
     from {{ ref('int_players__clean_events') }}
     where event_type = 'session_ping'
     window by_user as (partition by user_id order by event_timestamp, source_file, line_number)
@@ -28,16 +28,40 @@ ends as (
     where ping_type = 'session_end' and (gap_after is null or gap_after > 60)
 ),
 
+marks as (
+    select
+        user_id,
+        started_at as marked_at,
+        0 as is_end
+    from starts
+    union all
+    select
+        user_id,
+        ended_at as marked_at,
+        1 as is_end
+    from ends
+),
+
+next_ends as (
+    -- each start with the first end at or after it (an as-of join, as both engines spell it)
+    select
+        user_id,
+        marked_at,
+        is_end,
+        min(case when is_end = 1 then marked_at end) over (
+            partition by user_id order by marked_at, is_end
+            rows between current row and unbounded following
+        ) as ended_at
+    from marks
+),
+
 type_based as (
     select
-        starts.user_id,
-        starts.started_at,
-        ends.ended_at
-    from starts
-    asof inner join ends
-        on
-            starts.user_id = ends.user_id
-            and starts.started_at <= ends.ended_at
+        user_id,
+        marked_at as started_at,
+        ended_at
+    from next_ends
+    where is_end = 0 and ended_at is not null
 ),
 
 clean_type_based as (

@@ -12,7 +12,7 @@
 
 with user_days as (
     select * from {{ ref('players_user_days') }}
-    where "date" is not null and {{ touched_only }}
+    where date is not null and {{ touched_only }}
 ),
 
 sessions as (
@@ -28,11 +28,11 @@ match_days as (
 session_mismatches as (
     select
         sessions.user_id,
-        sessions."date",
+        sessions.date,
         'session_data' as differs_from
     from sessions
     left join user_days
-        on sessions.user_id = user_days.user_id and sessions."date" = user_days."date"
+        on sessions.user_id = user_days.user_id and sessions.date = user_days.date
     where
         user_days.user_id is null
         or user_days.session_count != sessions.session_count
@@ -42,11 +42,11 @@ session_mismatches as (
 match_mismatches as (
     select
         match_days.user_id,
-        match_days."date",
+        match_days.date,
         'match_data' as differs_from
     from match_days
     left join user_days
-        on match_days.user_id = user_days.user_id and match_days."date" = user_days."date"
+        on match_days.user_id = user_days.user_id and match_days.date = user_days.date
     where
         user_days.user_id is null
         or user_days.match_seconds != match_days.total_duration
@@ -57,17 +57,17 @@ match_mismatches as (
 extra_days as (
     select
         user_days.user_id,
-        user_days."date",
+        user_days.date,
         'neither' as differs_from
     from user_days
     where
         not exists (
             select 1 from sessions
-            where sessions.user_id = user_days.user_id and sessions."date" = user_days."date"
+            where sessions.user_id = user_days.user_id and sessions.date = user_days.date
         )
         and not exists (
             select 1 from match_days
-            where match_days.user_id = user_days.user_id and match_days."date" = user_days."date"
+            where match_days.user_id = user_days.user_id and match_days.date = user_days.date
         )
 )
 

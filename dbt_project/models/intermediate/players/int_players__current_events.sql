@@ -3,13 +3,13 @@
 -- (without the raw line, which stays in the raw table).
 -- Incremental by file: a build deletes the rows of the files whose content changed and
 -- appends their current rows (a full build reads every file). Input order ("the first
--- occurrence") is file name, then line number.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    pre_hook="{{ players_delete_changed_rows() }}",
-) }}
+-- occurrence") is file name, then line number. On Spark a table rebuilt whole by every build.
+{{ config(**incremental_on_duckdb({
+    'materialized': 'incremental',
+    'incremental_strategy': 'append',
+    'on_schema_change': 'sync_all_columns',
+    'pre_hook': "{{ players_delete_changed_rows() }}",
+})) }}
 
 with current_rows as (
     {% if players_full_build() %}

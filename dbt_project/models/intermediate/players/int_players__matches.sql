@@ -36,7 +36,7 @@ final as (
         ends.ended_at,
         ends.home_goals,
         ends.away_goals,
-        cast(make_timestamp(starts.started_at * 1000000) as date) as match_date,
+        {{ epoch_seconds_to_date('starts.started_at') }} as match_date,
         ends.ended_at - starts.started_at as duration_seconds,
         case
             when ends.home_goals > ends.away_goals then 3

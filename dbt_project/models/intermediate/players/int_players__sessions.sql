@@ -33,7 +33,7 @@ final as (
     select
         user_id,
         session_number,
-        cast(make_timestamp(min(ping_at) * 1000000) as date) as session_date,
+        {{ epoch_seconds_to_date('min(ping_at)') }} as session_date,
         min(ping_at) as started_at,
         max(ping_at) as ended_at,
         max(ping_at) - min(ping_at) as duration_seconds,

@@ -9,11 +9,11 @@
 
 with daily_sessions as (
     select
-        "date" as stats_date,
+        date as stats_date,
         count(*) as active_users,
         sum(session_count) as number_of_sessions
     from {{ sessions }}
-    group by "date"
+    group by date
 ),
 
 all_time_sessions as (
@@ -35,30 +35,30 @@ day_points as (
     -- day. Read once and reused below.
     select
         user_id,
-        "date",
+        date,
         total_points_home + total_points_away as points
     from {{ match_days }}
 ),
 
 daily_top_points as (
     select
-        "date" as stats_date,
+        date as stats_date,
         max(points) as top_points
     from day_points
-    group by "date"
+    group by date
 ),
 
 daily_top_users as (
     select
-        day_points."date" as stats_date,
+        day_points.date as stats_date,
         max(daily_top_points.top_points) as top_points,
-        list(day_points.user_id order by day_points.user_id) as top_users
+        {{ sorted_list('day_points.user_id') }} as top_users
     from day_points
     inner join daily_top_points
         on
-            day_points."date" = daily_top_points.stats_date
+            day_points.date = daily_top_points.stats_date
             and day_points.points = daily_top_points.top_points
-    group by day_points."date"
+    group by day_points.date
 ),
 
 all_time_points as (
@@ -73,7 +73,7 @@ all_time_top_users as (
     select
         cast(null as date) as stats_date,
         max(points) as top_points,
-        list(user_id order by user_id) as top_users
+        {{ sorted_list('user_id') }} as top_users
     from all_time_points
     where points = (select max(best.points) from all_time_points as best)
     having count(*) > 0
@@ -101,9 +101,9 @@ final as (
         coalesce(session_stats.number_of_sessions, 0) as number_of_sessions,
         case
             when session_stats.active_users > 0
-                then round(session_stats.number_of_sessions / session_stats.active_users, 2)
+                then {{ round_double('session_stats.number_of_sessions / session_stats.active_users', 2) }}
         end as average_sessions_per_active_user,
-        coalesce(top_users.top_users, []) as top_users
+        coalesce(top_users.top_users, {{ empty_list('varchar') }}) as top_users
     from periods
     left join session_stats on periods.stats_date is not distinct from session_stats.stats_date
     left join top_users on periods.stats_date is not distinct from top_users.stats_date

@@ -9,13 +9,14 @@
 -- events without a row. The raw text of an inserted event is read from the raw table, only
 -- in the batches of the rows inserted (`players_quarantine_batches`): a row that keeps its
 -- rule keeps its raw text, so a build reads no raw line it does not insert.
-{{ config(
-    alias='quarantine',
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ players_delete_changed_quarantine() }}",
-) }}
+-- On Spark a table rebuilt whole by every build.
+{{ config(**incremental_on_duckdb({
+    'alias': 'quarantine',
+    'materialized': 'incremental',
+    'incremental_strategy': 'append',
+    'on_schema_change': 'fail',
+    'pre_hook': "{{ players_delete_changed_quarantine() }}",
+})) }}
 
 with load_quarantine as (
     select * from {{ ref('int_players__current_load_quarantine') }}

@@ -3,14 +3,14 @@
 -- local time of the user's country.
 --
 -- Incremental by user: an incremental build deletes the rows of the touched users (pre-hook)
--- and inserts theirs again.
-{{ config(
-    alias='registration_data',
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ players_delete_touched_users() }}",
-) }}
+-- and inserts theirs again (on Spark a table rebuilt whole by every build).
+{{ config(**incremental_on_duckdb({
+    'alias': 'registration_data',
+    'materialized': 'incremental',
+    'incremental_strategy': 'append',
+    'on_schema_change': 'fail',
+    'pre_hook': "{{ players_delete_touched_users() }}",
+})) }}
 
 with registrations as (
     select * from {{ ref('int_players__clean_events') }}
@@ -28,10 +28,8 @@ final as (
         timezone,
         device_os,
         event_timestamp as registered_at_epoch,
-        cast(make_timestamp(event_timestamp * 1000000) as date) as registration_date,
-        strftime(
-            timezone(timezone, to_timestamp(event_timestamp)), '%Y-%m-%d %H:%M:%S'
-        ) as registration_date_local_timezone
+        {{ epoch_seconds_to_date('event_timestamp') }} as registration_date,
+        {{ epoch_seconds_to_local_text('event_timestamp', 'timezone') }} as registration_date_local_timezone
     from registrations
 )
 

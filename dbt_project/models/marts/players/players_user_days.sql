@@ -5,14 +5,14 @@
 -- indexed point lookup and sums those few rows (all-time figures, last login) itself.
 --
 -- Incremental by user: an incremental build deletes the rows of the touched users (pre-hook)
--- and inserts theirs again.
-{{ config(
-    alias='user_days',
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ players_delete_touched_users() }}",
-) }}
+-- and inserts theirs again (on Spark a table rebuilt whole by every build).
+{{ config(**incremental_on_duckdb({
+    'alias': 'user_days',
+    'materialized': 'incremental',
+    'incremental_strategy': 'append',
+    'on_schema_change': 'fail',
+    'pre_hook': "{{ players_delete_touched_users() }}",
+})) }}
 
 with registrations as (
     select * from {{ ref('players_registration_data') }}
@@ -32,7 +32,7 @@ match_days as (
 user_days as (
     select
         coalesce(sessions.user_id, match_days.user_id) as user_id,
-        coalesce(sessions."date", match_days."date") as "date",
+        coalesce(sessions.date, match_days.date) as date,  -- noqa: RF04
         coalesce(sessions.session_count, 0)::bigint as session_count,
         coalesce(sessions.time_spent_in_game, 0)::bigint as time_spent_in_game,
         coalesce(match_days.total_duration, 0)::bigint as match_seconds,
@@ -40,7 +40,7 @@ user_days as (
         coalesce(match_days.total_points_away, 0)::bigint as points_away
     from sessions
     full outer join match_days
-        on sessions.user_id = match_days.user_id and sessions."date" = match_days."date"
+        on sessions.user_id = match_days.user_id and sessions.date = match_days.date
 ),
 
 final as (
@@ -48,7 +48,7 @@ final as (
         registrations.user_id,
         registrations.country,
         registrations.registration_date_local_timezone,
-        user_days."date",
+        user_days.date,
         user_days.session_count,
         user_days.time_spent_in_game,
         user_days.match_seconds,

@@ -1,7 +1,7 @@
 -- Every JSON-object line as loaded, with each field's JSON type and its value cast beside it.
 -- No rule is applied here: the intermediate models decide what is valid.
 -- The lines are read in place from the players lake (a filter on batch_id prunes its files).
-{{ config(pre_hook="{{ players_lake_setup() }}") }}
+{{ config(pre_hook="{{ players_lake_setup(['events']) }}") }}
 
 with source as (
     select
@@ -9,7 +9,7 @@ with source as (
         source_file,
         line_number,
         raw as raw_line
-    from ({{ players_lake_events() }}) as lake_events
+    from ({{ players_lake_source('events') }}) as lake_events
 ),
 
 parts as (

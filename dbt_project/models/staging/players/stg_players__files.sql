@@ -1,6 +1,16 @@
--- The manifest of landed player-event files: which batch holds each file's current content.
+-- The manifest of landed player-event files from the lake's load records: each file's newest
+-- load names the batch holding its current content (batch ids sort by time).
+{{ config(pre_hook="{{ players_lake_setup(['loads']) }}") }}
+
 with source as (
-    select * from {{ source('players_raw', 'files') }}
+    {{ players_lake_source('loads') }}
+),
+
+newest as (
+    select
+        *,
+        row_number() over (partition by source_file order by batch_id desc) as load_rank
+    from source
 ),
 
 final as (
@@ -13,7 +23,8 @@ final as (
         valid_rows,
         quarantined_rows,
         loaded_at
-    from source
+    from newest
+    where load_rank = 1
 )
 
 select * from final

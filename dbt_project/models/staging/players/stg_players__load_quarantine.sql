@@ -1,6 +1,8 @@
--- Lines rejected at load (not JSON objects), as loaded.
+-- Lines rejected at load (not JSON objects), as loaded: the lake's quarantine files.
+{{ config(pre_hook="{{ players_lake_setup(['quarantine']) }}") }}
+
 with source as (
-    select * from {{ source('players_raw', 'quarantine') }}
+    {{ players_lake_source('quarantine') }}
 ),
 
 final as (

@@ -1,6 +1,8 @@
--- Country → IANA time zone.
+-- Country → IANA time zone, as the last load read it.
+{{ config(pre_hook="{{ players_lake_setup(['timezones']) }}") }}
+
 with source as (
-    select * from {{ source('players_raw', 'timezones') }}
+    {{ players_lake_source('timezones') }}
 ),
 
 final as (
