@@ -115,6 +115,11 @@ LINES_SCHEMA = pa.schema(
         ("utf8_ok", pa.bool_()),
     ]
 )
+# The same with ``source_file`` dictionary-encoded: no string per line (0.3 s of CPU per 1M
+# lines saved), read by DuckDB as VARCHAR.
+DICT_LINES_SCHEMA = LINES_SCHEMA.set(
+    0, pa.field("source_file", pa.dictionary(pa.int32(), pa.string()))
+)
 
 
 def split_lines(data: bytes) -> tuple[list[str], list[bool]]:
@@ -140,11 +145,12 @@ def split_lines(data: bytes) -> tuple[list[str], list[bool]]:
     return lines, ok
 
 
-def lines_table(contents: dict[str, bytes]) -> pa.Table:
+def lines_table(contents: dict[str, bytes], dictionary: bool = False) -> pa.Table:
     """One row per line of every file (in ``contents`` order), numbered from 1 within its file;
     the same rows as :func:`split_lines` file by file. Files that are valid UTF-8 (nearly all)
     are split in Arrow, without a Python object per line; a file with an invalid line goes
-    through :func:`split_lines`."""
+    through :func:`split_lines`. ``dictionary``: in :data:`DICT_LINES_SCHEMA`."""
+    schema = DICT_LINES_SCHEMA if dictionary else LINES_SCHEMA
     segments: list[pa.Table] = []
     names: list[str] = []
     blobs: list[bytes] = []
@@ -155,43 +161,41 @@ def lines_table(contents: dict[str, bytes]) -> pa.Table:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            segments.append(_split_in_arrow(names, blobs))
+            segments.append(_split_in_arrow(names, blobs, schema))
             names, blobs = [], []
-            segments.append(_split_in_python(source_file, whole))
+            segments.append(_split_in_python(source_file, whole).cast(schema))
             continue
         names.append(source_file)
         blobs.append(data)
-    segments.append(_split_in_arrow(names, blobs))
+    segments.append(_split_in_arrow(names, blobs, schema))
     return pa.concat_tables(segments).combine_chunks()
 
 
-def _split_in_arrow(names: list[str], blobs: list[bytes]) -> pa.Table:
-    """The lines of files known to be valid UTF-8 (final newline already removed)."""
+def _split_in_arrow(names: list[str], blobs: list[bytes], schema: pa.Schema) -> pa.Table:
+    """The lines of files known to be valid UTF-8 (final newline already removed): the files
+    joined by newlines are split as one string (no Python object per line); each line's file
+    and number follow from where it starts."""
     if not blobs:
-        return LINES_SCHEMA.empty_table()
-    # One buffer and its offsets (pa.array over a list of bytes copies far more slowly).
-    ends = np.cumsum([len(b) for b in blobs], dtype=np.int64)
-    offsets = pa.py_buffer(np.concatenate([np.zeros(1, np.int64), ends]).tobytes())
-    texts = pa.LargeStringArray.from_buffers(len(blobs), offsets, pa.py_buffer(b"".join(blobs)))
-    per_file = pc.split_pattern(texts, "\n")
-    raw = pc.list_flatten(per_file)
+        return schema.empty_table()
+    joined = b"\n".join(blobs)
+    bounds = pa.py_buffer(np.array([0, len(joined)], np.int64))
+    whole = pa.LargeStringArray.from_buffers(1, bounds, pa.py_buffer(joined))
+    raw = pc.list_flatten(pc.split_pattern(whole, "\n"))
+    offsets = np.frombuffer(raw.buffers()[1], np.int64, len(raw) + 1, raw.offset * 8)
+    starts = offsets[:-1] - offsets[0] + np.arange(len(raw))  # in ``joined``: one \n per line
     crlf = pc.ends_with(raw, "\r")
     if pc.any(crlf).as_py():
         raw = pc.if_else(crlf, pc.utf8_slice_codeunits(raw, 0, -1), raw)
-    offsets_of_lines = per_file.offsets  # int32 or int64, per the list type
-    width = offsets_of_lines.type.bit_width // 8
-    starts = np.frombuffer(
-        offsets_of_lines.buffers()[1],
-        dtype=np.int64 if width == 8 else np.int32,
-        count=len(offsets_of_lines),
-        offset=offsets_of_lines.offset * width,
-    ).astype(np.int64)
-    counts = np.diff(starts)
-    numbers = np.arange(len(raw), dtype=np.int64) - np.repeat(starts[:-1], counts) + 1
-    numbers = pa.Int64Array.from_buffers(pa.int64(), len(raw), [None, pa.py_buffer(numbers)])
-    files = pa.array(names, pa.string()).take(pc.list_parent_indices(per_file))
+    file_starts = np.cumsum([0] + [len(b) + 1 for b in blobs[:-1]], dtype=np.int64)
+    parents = np.searchsorted(file_starts, starts, side="right") - 1
+    numbers = np.arange(len(starts)) - np.searchsorted(starts, file_starts)[parents] + 1
+    parents, names_array = pa.array(parents.astype(np.int32)), pa.array(names, pa.string())
+    if pa.types.is_dictionary(schema.field("source_file").type):
+        files = pa.DictionaryArray.from_arrays(parents, names_array)
+    else:
+        files = names_array.take(parents)
     ok = pa.nulls(len(raw), pa.bool_()).fill_null(True)
-    return pa.table([files, numbers, raw.cast(pa.string()), ok], schema=LINES_SCHEMA)
+    return pa.table([files, numbers.astype(np.int64), raw.cast(pa.string()), ok], schema=schema)
 
 
 def _split_in_python(source_file: str, data: bytes) -> pa.Table:
@@ -344,6 +348,15 @@ def loaded_manifest(dataset: str, con: duckdb.DuckDBPyConnection | None = None) 
     if not table_exists(con, dataset, "files"):
         return {}
     return dict(con.execute(f"SELECT source_file, fingerprint FROM {dataset}.files").fetchall())
+
+
+def committed_batches(con: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
+    """The batches some committed load record of ``dataset`` names."""
+    if not table_exists(con, dataset, "file_loads"):
+        return set()
+    return {
+        b for (b,) in con.execute(f"SELECT DISTINCT batch_id FROM {dataset}.file_loads").fetchall()
+    }
 
 
 @dataclass

@@ -73,6 +73,12 @@ def naive_utc(table: pa.Table, column: str) -> pa.Table:
     return table.set_column(at, column, pc.cast(table[column], pa.timestamp("us")))
 
 
+def journal_rel(batch_id: str) -> str:
+    """Where a batch's journal lives: written before its files, it lists them (the commit
+    record last)."""
+    return f"_batches/{batch_id}.json"
+
+
 @dataclass(frozen=True)
 class LakeFile:
     uri: str  # what DuckDB opens: a local path or s3://…
@@ -231,6 +237,33 @@ class LakeStorage:
 
     def delete(self, rel: str) -> None:
         self.delete_uris([self.uri(rel)])
+
+    # ------------------------------------------------------------------------ batch journals
+    def journaled_batches(self) -> list[str]:
+        return [name.removesuffix(".json") for name in self.list_rel("_batches", ".json")]
+
+    def batch_files(self, batch_ids: list[str]) -> dict[str, list[str]]:
+        """Lake paths of the files of each batch, from their journals (missing: none)."""
+        known = set(self.journaled_batches())
+        wanted = [b for b in batch_ids if b in known]
+        records = self.read_many_json([journal_rel(b) for b in wanted])
+        return {r["batch_id"]: r["files"] for r in records}
+
+    def drop_batches(self, batch_ids: list[str]) -> int:
+        """Delete the files and journals of ``batch_ids`` (uncommitted batches): the files in
+        reverse journal order (the commit record first: readers stop counting the batch), the
+        scratch folder it wrote in, then the journal, so a crash here leaves a journal the next
+        load uses to finish the job."""
+        files = self.batch_files(batch_ids)
+        for batch_id in batch_ids:
+            rels = files.get(batch_id, [])[::-1]
+            # a local write that died leaves ``*.parquet.tmp`` beside the (missing) file
+            tmp = [] if self.is_s3 else [self.uri(rel + ".tmp") for rel in rels]
+            self.delete_uris([self.uri(rel) for rel in rels] + tmp)
+            if not self.is_s3:
+                self.drop_scratch(Path(self._path(f"_staging/{batch_id}")))
+            self.delete(journal_rel(batch_id))
+        return len(batch_ids)
 
     def write_slices(
         self,

@@ -19,8 +19,8 @@ def test_materialize_all_succeeds_then_fails_on_a_broken_reconciliation(built_da
     load()
     with warehouse.connect() as con:
         con.execute(
-            "INSERT INTO gaming_raw.events SELECT * REPLACE (line_number + 1000 AS line_number) "
-            "FROM gaming_raw.events LIMIT 1"
+            "INSERT INTO gaming_raw.quarantine SELECT * REPLACE (line_number + 1000 AS line_number) "
+            "FROM gaming_raw.quarantine LIMIT 1"
         )
     assert materialize_all.main() == 1
     err = capsys.readouterr().err

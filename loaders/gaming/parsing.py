@@ -61,19 +61,19 @@ def _plain_string(text: str) -> str:
 # no spaces, plain strings): one regular expression over the raw text proves the line is a
 # JSON object with user and evtname non-empty strings without escapes or control characters,
 # timestamp a quoted ``YYYY-MM-DD HH:MM:SS`` and spend missing, null or a quoted decimal within
-# 18 integer digits and 10 decimal places; the values are then its strings
-# (``json_extract_string``) and the timestamp must cast (hour < 24: the cast takes 24). The
-# other lines are parsed as JSON (``json_extract`` of the four fields, as JSON texts) and the
-# *fast path* accepts them with one conjunction over those texts, each test implying the rule
-# it stands for (spend may also be a bare JSON number there). What neither accepts (the
-# defects, ~1 %, a leading space, strings with escapes) takes the *slow path*: the
-# rule-by-rule CASE that names the first rule broken (and accepts what the others were too
-# strict for).
-_STRING = r'"[^"\\\x00-\x1f]+"'  # a non-empty JSON string without escapes
-_SPEND_TEXT = f'"[0-9]{{1,{MAX_SPEND_INTEGER_DIGITS}}}(?:\\.[0-9]{{1,{MAX_SPEND_SCALE}}})?"'
+# 18 integer digits and 10 decimal places, and its groups are the values (without escapes a
+# JSON string's text is its value; no second parse); the timestamp must then cast (hour < 24:
+# the cast takes 24). The other lines are parsed as JSON (``json_extract`` of the four
+# fields, as JSON texts) and the *fast path* accepts them with one conjunction over those
+# texts, each test implying the rule it stands for (spend may also be a bare JSON number
+# there). What neither accepts (the defects, ~1 %, a leading space, strings with escapes)
+# takes the *slow path*: the rule-by-rule CASE that names the first rule broken (and accepts
+# what the others were too strict for).
+_STRING = r'"([^"\\\x00-\x1f]+)"'  # a non-empty JSON string without escapes: its value
+_SPEND_TEXT = f'"([0-9]{{1,{MAX_SPEND_INTEGER_DIGITS}}}(?:\\.[0-9]{{1,{MAX_SPEND_SCALE}}})?)"'
 _SHAPE = (
-    rf'\{{"user": ?{_STRING}, ?"timestamp": ?"{_TIMESTAMP}", ?"evtname": ?{_STRING}'
-    rf'(?:, ?"spend": ?(?:{_SPEND_TEXT}|null))?\}}'
+    rf'^\{{"user": ?{_STRING}, ?"timestamp": ?"({_TIMESTAMP})", ?"evtname": ?{_STRING}'
+    rf'(?:, ?"spend": ?(?:{_SPEND_TEXT}|null))?\}}$'
 )
 _FAST_OK = f"""coalesce(
             utf8_ok
@@ -91,20 +91,16 @@ _FAST_OK = f"""coalesce(
         )"""
 
 _CLASSIFY = f"""
-WITH shaped AS (
+WITH shape_values AS (
     SELECT source_file, line_number, raw, utf8_ok,
-        coalesce(utf8_ok AND regexp_full_match(raw, '{_SHAPE}'), FALSE) AS shaped
+        CASE WHEN utf8_ok THEN regexp_extract(raw, '{_SHAPE}', ['user', 'ts', 'evtname', 'spend'])
+        END AS v
     FROM lines_in
-),
-shape_values AS (
-    SELECT *,
-        CASE WHEN shaped THEN json_extract_string(raw, {_FIELDS}) END AS v
-    FROM shaped
 ),
 shape_checked AS (
     SELECT *,
-        coalesce(shaped AND substr(v[2], 12, 2) <> '24'
-                 AND try_cast(v[2] AS TIMESTAMP) IS NOT NULL, FALSE) AS shape_ok
+        coalesce(v.user <> '' AND substr(v.ts, 12, 2) <> '24'
+                 AND try_cast(v.ts AS TIMESTAMP) IS NOT NULL, FALSE) AS shape_ok
     FROM shape_values
 ),
 parsed AS (
@@ -155,13 +151,13 @@ classified AS (
 )
 SELECT source_file, line_number, reason,
     CASE WHEN reason IS NOT NULL THEN raw END AS raw,
-    CASE WHEN shape_ok THEN v[1] WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN shape_ok THEN v.user WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[1], 2, length(f[1]) - 2) ELSE f[1] ->> '$' END AS "user",
-    CASE WHEN shape_ok THEN v[2] WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN shape_ok THEN v.ts WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[2], 2, 19) ELSE f[2] ->> '$' END AS "timestamp",
-    CASE WHEN shape_ok THEN v[3] WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN shape_ok THEN v.evtname WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[3], 2, length(f[3]) - 2) ELSE f[3] ->> '$' END AS evtname,
-    CASE WHEN shape_ok THEN v[4]
+    CASE WHEN shape_ok THEN nullif(v.spend, '')
          WHEN reason IS NOT NULL OR f[4] IS NULL OR f[4] = 'null' THEN NULL
          WHEN fast_ok THEN trim(f[4], '"')
          WHEN json_type(f[4]) = 'VARCHAR' THEN f[4] ->> '$'

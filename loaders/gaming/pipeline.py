@@ -2,7 +2,7 @@
 
 ``plan_load`` (under the warehouse lock) compares the landing listing with
 ``gaming_raw.files`` and reads only new or rewritten files; ``write`` validates and commits
-them batch by batch straight into the warehouse (:mod:`loaders.gaming.warehouse_load`; the
+them batch by batch into the gaming lake and the warehouse (:mod:`loaders.gaming.warehouse_load`; the
 dlt source, :mod:`loaders.gaming.source`, remains the declared schema of those tables) and,
 when the load publishes, feeds the same parsed batches to the real-time store;
 ``publish_serving`` then brings that store (:mod:`loaders.gaming.realtime`, what the API
@@ -22,11 +22,14 @@ from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.gaming import realtime, warehouse_load
+from loaders.gaming.lake import GamingLake
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import validate
 from loaders.gaming.settings import GamingSettings
 from loaders.gaming.source import gaming_events_source
 from loaders.incremental_files import Reconciliation
+from loaders.lake_storage import configure_s3
+from tributary import warehouse
 
 PIPELINE_NAME = "gaming_events"
 DATASET = "gaming_raw"
@@ -43,7 +46,10 @@ def loaded_manifest() -> dict[str, str]:
 
 def plan_load(landing: Landing | None = None, max_files: int | None = None) -> LoadPlan:
     """List and diff against the manifest; files are read when the plan's source is extracted.
-    Caller holds the lock until the load is done."""
+    Caller holds the lock until the load is done. First the lake files of batches whose
+    transaction never committed (a crash) are deleted."""
+    with warehouse.connect(lock=False) as con:
+        GamingLake().drop_uncommitted(incremental_files.committed_batches(con, DATASET))
     return batched_load.plan_load(
         landing or Landing(),
         DATASET,
@@ -73,7 +79,10 @@ def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path 
 
 def reconcile(con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None) -> Reconciliation:
     """Lines read = valid + quarantined for every load (or those of ``batch_ids``), and exactly
-    those rows landed (see :func:`loaders.incremental_files.reconcile`)."""
+    those rows landed (see :func:`loaders.incremental_files.reconcile`; the events in the lake,
+    through the ``gaming_raw.events`` view)."""
+    if GamingLake().is_s3:
+        configure_s3(con)
     return incremental_files.reconcile(con, DATASET, batch_ids)
 
 
@@ -94,6 +103,7 @@ DOMAIN = FileDomain(
     serve_after_load=True,
     check_description="Every line read is a valid event or quarantined, and exactly those "
     "rows landed.",
-    description="Read every new or rewritten file in ``GAMING_EVENTS_URL`` and load it: one "
-    "DuckDB transaction per batch (rows, quarantine, manifest), the dlt source's tables.",
+    description="Read every new or rewritten file in ``GAMING_EVENTS_URL`` and load it: per "
+    "batch one Parquet file in the gaming lake (``GAMING_LAKE_URL``, the events) and one "
+    "DuckDB transaction (quarantine, manifest), the dlt source's tables.",
 )

@@ -1,23 +1,26 @@
-"""A gaming load written straight into the warehouse: one DuckDB transaction per batch.
+"""A gaming load: the lines land in the gaming lake, the manifest in the warehouse, per batch.
 
-The four ``gaming_raw`` tables keep the shape and meaning dlt gave them (see
+The four ``gaming_raw`` relations keep the shape and meaning dlt gave them (see
 :mod:`loaders.gaming.source`, still the declared schema and the Dagster asset specs), but the
-rows no longer travel through dlt: Arrow tables, Parquet files, normalise and a ``COPY`` cost
-5-7x DuckDB's own ``read_json`` of the same files (``bench.gaming_throughput``). Here each
-batch of files (``GAMING_FILES_PER_BATCH``, 64 MB at most) is
+rows no longer travel through dlt, nor into a warehouse table: storing them in DuckDB's own
+format cost more than classifying them (``bench.gaming_throughput``). Each batch of files
+(``GAMING_FILES_PER_BATCH``, 64 MB at most) is
 
 1. read and split into numbered lines (:func:`loaders.incremental_files.lines_table`);
-2. classified by the domain's one query (:mod:`loaders.gaming.parsing`) into a temporary
-   table of the warehouse connection, inside a transaction;
-3. inserted from there: valid rows into ``events``, rejected lines (raw text, reason) into
-   ``quarantine``, both tagged with the batch id; then the batch's manifest rows (lines read,
-   valid, quarantined per file, counted from the same temporary table) replace the files'
-   rows in ``files`` and are appended to ``file_loads``;
-4. committed. The manifest is the commit record and it commits with the rows: a crash at any
-   point leaves either the whole batch or nothing of it, and a file whose batch did not commit
-   is simply pending again. Nothing is lost or doubled after a re-run.
+2. journaled in the lake, then classified by the domain's one query
+   (:mod:`loaders.gaming.parsing`) straight into one Parquet file by DuckDB's ``COPY``
+   (:mod:`loaders.gaming.lake`: every line, valid or not, with its reason);
+3. inside one warehouse transaction: the rejected lines (raw text, reason) read back from that
+   file into ``quarantine``, the batch's manifest rows (lines read, valid, quarantined per
+   file, counted from the file) replacing the files' rows in ``files`` and appended to
+   ``file_loads``; the file is published into the lake;
+4. committed, then its journal deleted. The manifest is the commit record: dbt reads only the
+   batch the manifest names for each file, so a crash at any point leaves either the whole
+   batch or nothing of it visible, a file whose batch did not commit is simply pending again,
+   and the next load deletes what the dead batch published. Nothing is lost or doubled.
 
-The caller holds the warehouse lock (:func:`loaders.file_domain.load_once`).
+``gaming_raw.events`` is a view of the lake's valid lines (recreated by each load). The caller
+holds the warehouse lock (:func:`loaders.file_domain.load_once`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.batched_load import LoadPlan, ParsedBatch, group_files
+from loaders.gaming.lake import GamingLake, batch_rel
 from loaders.gaming.parsing import _CLASSIFY, EVENTS_SCHEMA, QUARANTINE_SCHEMA
 from loaders.incremental_files import (
     FILES_SCHEMA,
@@ -42,6 +46,7 @@ from loaders.incremental_files import (
     new_batch_id,
     with_batch,
 )
+from loaders.lake_storage import configure_s3, journal_rel
 from tributary import warehouse
 
 DATASET = "gaming_raw"
@@ -51,14 +56,10 @@ _MANIFEST_COLUMNS = """
     batch_id VARCHAR NOT NULL, lines_read BIGINT NOT NULL, valid_rows BIGINT NOT NULL,
     quarantined_rows BIGINT NOT NULL, loaded_at TIMESTAMP WITH TIME ZONE NOT NULL
 """
-# The tables as dlt created them (same columns, types and NOT NULLs), for a fresh warehouse.
+# The tables as dlt created them (same columns, types and NOT NULLs), for a fresh warehouse;
+# ``events`` is a view over the lake (:meth:`GamingLake.events_view`).
 TABLES = f"""
 CREATE SCHEMA IF NOT EXISTS {DATASET};
-CREATE TABLE IF NOT EXISTS {DATASET}.events (
-    source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, "user" VARCHAR NOT NULL,
-    "timestamp" VARCHAR NOT NULL, evtname VARCHAR NOT NULL, spend VARCHAR,
-    batch_id VARCHAR NOT NULL
-);
 CREATE TABLE IF NOT EXISTS {DATASET}.quarantine (
     source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR NOT NULL,
     reason VARCHAR NOT NULL, batch_id VARCHAR NOT NULL
@@ -67,7 +68,6 @@ CREATE TABLE IF NOT EXISTS {DATASET}.files ({_MANIFEST_COLUMNS});
 CREATE TABLE IF NOT EXISTS {DATASET}.file_loads ({_MANIFEST_COLUMNS});
 """
 _EVENTS = ", ".join(f'"{f.name}"' for f in EVENTS_SCHEMA)
-DISABLED_COMPRESSION = "fsst,dict_fsst"
 # Rows handed to DuckDB per Arrow chunk: several chunks let its threads share a batch.
 CHUNK_ROWS = 64 * 1024
 
@@ -78,13 +78,30 @@ class WriteStats:
 
     read: float = 0.0  # landing → bytes
     split: float = 0.0  # bytes → numbered lines
-    classify: float = 0.0  # the validation query into the temporary table
-    insert: float = 0.0  # rows, quarantine and manifest inserted, committed
+    classify: float = 0.0  # the validation query into the batch's Parquet file
+    insert: float = 0.0  # quarantine and manifest inserted, file published, committed
     batches: list[str] = field(default_factory=list)
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_tables(con: duckdb.DuckDBPyConnection, lake: GamingLake | None = None) -> None:
+    """The tables, and ``events`` as a view of ``lake``; the rows of a warehouse from before
+    the lake (an ``events`` table) are moved into it first, one file per batch."""
+    lake = lake or GamingLake()
     con.execute(TABLES)
+    if lake.is_s3:
+        configure_s3(con)
+    if con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'events'", [DATASET]
+    ).fetchone():
+        target = lake.uri("events").replace("'", "''")
+        con.execute(
+            f"COPY (SELECT source_file, line_number, NULL::VARCHAR AS reason, NULL::VARCHAR AS"
+            f" raw, {_EVENTS}, batch_id FROM {DATASET}.events) TO '{target}' (FORMAT parquet,"
+            " COMPRESSION zstd, PARTITION_BY (batch_id), FILENAME_PATTERN 'part-{i}',"
+            " OVERWRITE_OR_IGNORE)"
+        )
+        con.execute(f"DROP TABLE {DATASET}.events")
+    con.execute(f"CREATE OR REPLACE VIEW {DATASET}.events AS {lake.events_view(con)}")
 
 
 def _chunked(table: pa.Table) -> pa.Table:
@@ -104,7 +121,7 @@ def read_batch(landing: Landing, files: list[LandedFile], stats: WriteStats) -> 
     started = time.perf_counter()
     contents = landing.read(files)
     split_started = time.perf_counter()
-    lines = _chunked(lines_table(contents))
+    lines = _chunked(lines_table(contents, dictionary=True))
     stats.read += split_started - started
     stats.split += time.perf_counter() - split_started
     return ReadBatch(files, contents, lines)
@@ -112,6 +129,7 @@ def read_batch(landing: Landing, files: list[LandedFile], stats: WriteStats) -> 
 
 def write_batch(
     con: duckdb.DuckDBPyConnection,
+    lake: GamingLake,
     read: ReadBatch,
     stats: WriteStats | None = None,
     keep_rows: bool = False,
@@ -122,62 +140,64 @@ def write_batch(
     stats = stats or WriteStats()
     batch_id = new_batch_id()
     files, contents = read.files, read.contents
-    con.register("lines_in", read.lines)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        started = time.perf_counter()
-        con.execute(f"CREATE OR REPLACE TEMP TABLE gaming_classified AS {_CLASSIFY}")
+    rel = batch_rel(batch_id)
+    lake.write_json(journal_rel(batch_id), {"batch_id": batch_id, "files": [rel]})
+    with lake.scratch(batch_id) as scratch:
+        local = str(scratch / "part-0.parquet").replace("'", "''")
+        con.register("lines_in", read.lines)
+        try:
+            started = time.perf_counter()
+            con.execute(f"COPY ({_CLASSIFY}) TO '{local}' (FORMAT parquet, COMPRESSION zstd)")
+        finally:
+            con.unregister("lines_in")
         stats.classify += time.perf_counter() - started
         started = time.perf_counter()
-        params = {"batch": batch_id}
-        con.execute(
-            f"INSERT INTO {DATASET}.events BY NAME "
-            f"SELECT {_EVENTS}, $batch AS batch_id FROM gaming_classified WHERE reason IS NULL",
-            params,
-        )
-        con.execute(
-            f"INSERT INTO {DATASET}.quarantine BY NAME "
-            "SELECT source_file, line_number, raw, reason, $batch AS batch_id "
-            "FROM gaming_classified WHERE reason IS NOT NULL",
-            params,
-        )
-        counts = {
-            path: {"lines_read": read, "valid_rows": valid, "quarantined_rows": read - valid}
-            for path, read, valid in con.execute(
-                "SELECT source_file, count(*), count(*) FILTER (WHERE reason IS NULL) "
-                "FROM gaming_classified GROUP BY source_file"
-            ).fetchall()
-        }
-        empty = {"lines_read": 0, "valid_rows": 0, "quarantined_rows": 0}
-        manifest = manifest_rows(
-            files, contents, batch_id, lambda path: counts.get(path, empty), FILES_SCHEMA
-        )
-        con.register("gaming_manifest", manifest)
-        con.execute(
-            f"DELETE FROM {DATASET}.files "
-            "WHERE source_file IN (SELECT source_file FROM gaming_manifest)"
-        )
-        con.execute(f"INSERT INTO {DATASET}.files BY NAME SELECT * FROM gaming_manifest")
-        con.execute(f"INSERT INTO {DATASET}.file_loads BY NAME SELECT * FROM gaming_manifest")
-        if keep_rows:
-            events = con.execute(
-                f"SELECT {_EVENTS} FROM gaming_classified WHERE reason IS NULL"
-            ).fetch_arrow_table()
-            quarantine = con.execute(
-                "SELECT source_file, line_number, raw, reason FROM gaming_classified "
-                "WHERE reason IS NOT NULL"
-            ).fetch_arrow_table()
-        else:
-            events, quarantine = EVENTS_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table()
-        con.execute("DROP TABLE gaming_classified")
-        con.execute("COMMIT")
-        stats.insert += time.perf_counter() - started
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("lines_in")
-        con.unregister("gaming_manifest")
+        lines = f"read_parquet('{local}')"
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                f"INSERT INTO {DATASET}.quarantine BY NAME "
+                f"SELECT source_file, line_number, raw, reason, $batch AS batch_id FROM {lines} "
+                "WHERE reason IS NOT NULL",
+                {"batch": batch_id},
+            )
+            counts = {
+                path: {"lines_read": n, "valid_rows": valid, "quarantined_rows": n - valid}
+                for path, n, valid in con.execute(
+                    "SELECT source_file, count(*), count(*) FILTER (WHERE reason IS NULL) "
+                    f"FROM {lines} GROUP BY source_file"
+                ).fetchall()
+            }
+            empty = {"lines_read": 0, "valid_rows": 0, "quarantined_rows": 0}
+            manifest = manifest_rows(
+                files, contents, batch_id, lambda path: counts.get(path, empty), FILES_SCHEMA
+            )
+            con.register("gaming_manifest", manifest)
+            con.execute(
+                f"DELETE FROM {DATASET}.files "
+                "WHERE source_file IN (SELECT source_file FROM gaming_manifest)"
+            )
+            con.execute(f"INSERT INTO {DATASET}.files BY NAME SELECT * FROM gaming_manifest")
+            con.execute(f"INSERT INTO {DATASET}.file_loads BY NAME SELECT * FROM gaming_manifest")
+            if keep_rows:
+                events = con.execute(
+                    f"SELECT {_EVENTS} FROM {lines} WHERE reason IS NULL"
+                ).fetch_arrow_table()
+                quarantine = con.execute(
+                    f"SELECT source_file, line_number, raw, reason FROM {lines} "
+                    "WHERE reason IS NOT NULL"
+                ).fetch_arrow_table()
+            else:
+                events, quarantine = EVENTS_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table()
+            lake.publish(scratch / "part-0.parquet", rel)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("gaming_manifest")
+    lake.delete(journal_rel(batch_id))
+    stats.insert += time.perf_counter() - started
     stats.batches.append(batch_id)
     return ParsedBatch(
         batch_id=batch_id,
@@ -199,26 +219,21 @@ def write(
     in a second thread while DuckDB classifies and inserts the current one."""
     stats = stats or WriteStats()
     groups = group_files(plan.pending, plan.files_per_batch, plan.bytes_per_batch)
+    lake = GamingLake()
     with warehouse.connect(lock=False) as con, ThreadPoolExecutor(1, "gaming-read") as reader:
-        ensure_tables(con)
-        # FSST's analysis costs ~15 % of an insert for little gain on these short strings;
-        # dictionary compression (files, batches, event names) is kept.
-        con.execute(f"SET disabled_compression_methods = '{DISABLED_COMPRESSION}'")
-        try:
+        ensure_tables(con, lake)
+        ahead = _read_next(reader, plan.landing, groups, stats)
+        while ahead is not None:
+            read = ahead.result()
             ahead = _read_next(reader, plan.landing, groups, stats)
-            while ahead is not None:
-                read = ahead.result()
-                ahead = _read_next(reader, plan.landing, groups, stats)
-                batch = write_batch(con, read, stats, keep_rows=on_batch is not None)
-                plan.record(
-                    batch,
-                    valid=int(pc.sum(batch.files["valid_rows"]).as_py() or 0),
-                    quarantined=int(pc.sum(batch.files["quarantined_rows"]).as_py() or 0),
-                )
-                if on_batch is not None:
-                    on_batch(batch)
-        finally:
-            con.execute("RESET disabled_compression_methods")
+            batch = write_batch(con, lake, read, stats, keep_rows=on_batch is not None)
+            plan.record(
+                batch,
+                valid=int(pc.sum(batch.files["valid_rows"]).as_py() or 0),
+                quarantined=int(pc.sum(batch.files["quarantined_rows"]).as_py() or 0),
+            )
+            if on_batch is not None:
+                on_batch(batch)
     return stats
 
 

@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.lake_storage import LakeStorage, configure_s3, naive_utc, value_runs
+from loaders.lake_storage import LakeStorage, configure_s3, journal_rel, naive_utc, value_runs
 from loaders.players.settings import PlayersSettings
 from tributary.duck import sql_list
 
@@ -49,10 +49,6 @@ LAKE_SCHEMA = pa.schema(
         pa.field("raw", pa.string(), nullable=False),
     ]
 )
-
-
-def journal_rel(batch_id: str) -> str:
-    return f"_batches/{batch_id}.json"
 
 
 def partition_rel(event_date: str, batch_id: str) -> str:
@@ -124,29 +120,6 @@ class PlayersLake(LakeStorage):
         """The batches whose load record (their commit) is in the lake."""
         names = self.list_rel("loads", ".parquet")
         return {n.removeprefix("part-").removesuffix(".parquet") for n in names}
-
-    def journaled_batches(self) -> list[str]:
-        return [name.removesuffix(".json") for name in self.list_rel("_batches", ".json")]
-
-    def batch_files(self, batch_ids: list[str]) -> dict[str, list[str]]:
-        """Lake paths of the files of each batch, from their journals (missing: none)."""
-        known = set(self.journaled_batches())
-        wanted = [b for b in batch_ids if b in known]
-        records = self.read_many_json([journal_rel(b) for b in wanted])
-        return {r["batch_id"]: r["files"] for r in records}
-
-    def drop_batches(self, batch_ids: list[str]) -> int:
-        """Delete the files and journals of ``batch_ids`` (uncommitted batches): the load record
-        first (dbt stops counting the batch), then its other files, then the journal, so a
-        crash here leaves a journal the next load uses to finish the job."""
-        files = self.batch_files(batch_ids)
-        for batch_id in batch_ids:
-            rels = sorted(files.get(batch_id, []), key=lambda rel: not rel.startswith("loads/"))
-            # a local write that died leaves ``*.parquet.tmp`` beside the (missing) file
-            tmp = [] if self.is_s3 else [self.uri(rel + ".tmp") for rel in rels]
-            self.delete_uris([self.uri(rel) for rel in rels] + tmp)
-            self.delete(journal_rel(batch_id))
-        return len(batch_ids)
 
     def landed_rows(
         self, con: duckdb.DuckDBPyConnection, batch_ids: list[str] | None = None

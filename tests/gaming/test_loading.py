@@ -8,6 +8,7 @@ import sys
 from decimal import Decimal
 
 from loaders.gaming import pipeline as gaming
+from loaders.gaming.lake import GamingLake
 from tests.conftest import REPO
 from tests.gaming.helpers import event, land, load, mart_snapshot, rows
 from tributary import warehouse
@@ -215,8 +216,12 @@ def test_crash_mid_load_loses_and_duplicates_nothing(built_data_dir, monkeypatch
     # The first batch committed whole; nothing of the second is visible.
     assert rows("SELECT count(*), sum(lines_read) FROM gaming_raw.file_loads") == [(1, 3)]
     assert rows("SELECT count(*) FROM gaming_raw.events") == [(2,)]
+    lake = GamingLake()
+    assert len(lake.journaled_batches()) == 1  # the dead batch's, its file in _staging
 
     load()  # the next run reads the two other files, and only those
+    assert lake.journaled_batches() == [] and lake.list_rel("_staging") == []
+    assert len(lake.fs.glob(f"{lake.root}/events/*/*.parquet")) == 1 + 3  # batch_id=none
     assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [
         ("A", "1.50"),
         ("B", "2.00"),
@@ -240,4 +245,47 @@ def test_a_backlog_streams_through_in_bounded_batches(built_data_dir, monkeypatc
     assert rows("SELECT count(*), min(total_spend) FROM gaming.revenue") == [(5, "1.25")]
     with warehouse.connect(read_only=True, lock=False) as con:
         assert gaming.reconcile(con, plan.batch_ids[:1]).lines_read == 4
+        assert gaming.reconcile(con).passed
+
+
+def test_a_published_batch_that_never_committed_is_invisible_then_deleted(built_data_dir):
+    land("0000.json", [event("A", spend="1.00")])
+    load()
+    lake = GamingLake()
+    [committed] = [p for p in lake.fs.glob(f"{lake.root}/events/*/*.parquet") if "=none" not in p]
+    # What a load killed after publishing its file and before COMMIT leaves behind.
+    orphan = lake.uri("events/batch_id=dead/part-0.parquet")
+    lake.fs.makedirs(orphan.rsplit("/", 1)[0], exist_ok=True)
+    lake.fs.copy(committed, orphan)
+    lake.write_json(
+        "_batches/dead.json", {"batch_id": "dead", "files": ["events/batch_id=dead/part-0.parquet"]}
+    )
+    assert rows("SELECT * FROM gaming.revenue") == [("A", "1.00")]  # dbt keeps current batches
+    land("0001.json", [event("B", spend="2.00")])
+    load()
+    assert not lake.exists("events/batch_id=dead/part-0.parquet") and not lake.journaled_batches()
+    assert rows("SELECT * FROM gaming.revenue ORDER BY ALL") == [("A", "1.00"), ("B", "2.00")]
+    with warehouse.connect(read_only=True, lock=False) as con:
+        assert gaming.reconcile(con).passed
+
+
+def test_a_warehouse_from_before_the_lake_keeps_its_rows(built_data_dir):
+    """An ``events`` table (the layout before the lake) is moved into the lake, one file per
+    batch, by the next load."""
+    land("0000.json", [event("A", spend="1.00"), "junk"])
+    load()
+    before = mart_snapshot()
+    with warehouse.connect() as con:
+        con.execute("CREATE TABLE gaming_raw.events_rows AS SELECT * FROM gaming_raw.events")
+        con.execute("DROP VIEW gaming_raw.events")
+        con.execute("ALTER TABLE gaming_raw.events_rows RENAME TO events")
+    lake = GamingLake()
+    lake.fs.rm(f"{lake.root}/events", recursive=True)
+    load()
+    assert mart_snapshot() == before
+    assert rows(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'events'"
+        " AND table_schema = 'gaming_raw'"
+    ) == [("VIEW",)]
+    with warehouse.connect(read_only=True, lock=False) as con:
         assert gaming.reconcile(con).passed

@@ -1,4 +1,7 @@
 -- Valid event lines as loaded, with typed helpers beside the original strings.
+-- The source is a view of the gaming lake's Parquet files (read in place).
+{{ config(pre_hook="{{ gaming_lake_setup() }}") }}
+
 with source as (
     select * from {{ source('gaming_raw', 'events') }}
 ),
