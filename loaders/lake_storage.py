@@ -126,6 +126,11 @@ class LakeStorage:
             return []
         return sorted(n for n in names if n.endswith(suffix) and not n.startswith("."))
 
+    def sizes(self, pattern: str) -> dict[str, int]:
+        """Lake path → size in bytes of the files matching the glob ``pattern``."""
+        found = self.fs.glob(self._path(pattern), detail=True)
+        return {path[len(self.root) + 1 :]: int(info["size"]) for path, info in found.items()}
+
     def exists(self, rel: str) -> bool:
         return self.fs.exists(self._path(rel))
 

@@ -18,6 +18,8 @@ class GamingSettings(Settings, env_prefix="GAMING_"):
     """minimum interval between sensor ticks; Dagster 1.13's sensor daemon loops every 5 s, so ticks come every 5 s (setting 5 here makes them drift to 10 s)"""
     files_per_batch: int = 200
     """files read, validated and committed together (one lake file, one warehouse transaction); bounds memory (about 17x the batch's bytes)"""
+    compact_min_files: int = 64
+    """gaming lake files under 128 MiB (batch files, or compacted files) that trigger their merge into one compacted file after a load"""
     follow_service: bool = True
     """whether `make serve` starts the gaming follow service (false: `gaming_landing_sensor` loads new files, every 5 s at best, behind other domains' runs)"""
     follow_poll_seconds: float = 0.1

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.batched_load import LoadPlan, ParsedBatch, group_files
-from loaders.gaming.lake import GamingLake, batch_rel
+from loaders.gaming.lake import COMPACTED_TABLE, GamingLake, batch_rel
 from loaders.gaming.parsing import _CLASSIFY, EVENTS_SCHEMA, QUARANTINE_SCHEMA
 from loaders.incremental_files import (
     FILES_SCHEMA,
@@ -88,6 +88,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake: GamingLake | None = None
     the lake (an ``events`` table) are moved into it first, one file per batch."""
     lake = lake or GamingLake()
     con.execute(TABLES)
+    con.execute(COMPACTED_TABLE)
     if lake.is_s3:
         configure_s3(con)
     if con.execute(
@@ -234,6 +235,7 @@ def write(
             )
             if on_batch is not None:
                 on_batch(batch)
+        lake.compact(con)
     return stats
 
 

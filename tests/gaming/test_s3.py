@@ -294,21 +294,26 @@ def test_s3_watcher_lists_only_keys_after_the_last_one_seen(s3):
 
 @pytest.mark.slow
 def test_the_gaming_lake_on_s3(s3, built_data_dir, monkeypatch):
-    """``GAMING_LAKE_URL=s3://…``: each batch's file is uploaded whole, the view, the
-    reconciliation and the dbt build read it over S3."""
+    """``GAMING_LAKE_URL=s3://…``: each batch's file is uploaded whole and the two batches
+    compacted into one file; the view, the reconciliation and the dbt build read it over S3."""
     from loaders.gaming import pipeline as gaming
     from loaders.lake_storage import configure_s3
     from tests.gaming.helpers import land
     from tributary import warehouse
 
     monkeypatch.setenv("GAMING_LAKE_URL", f"s3://{s3.name}/lake")
+    monkeypatch.setenv("GAMING_FILES_PER_BATCH", "1")
+    monkeypatch.setenv("GAMING_COMPACT_MIN_FILES", "2")
     land("0000.json", [event("A", spend="1.00"), "junk"])
     land("0001.json", [event("B", spend="2.50")])
     result = run_job("gaming_refresh")
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations())
     listed = s3.client.list_objects_v2(Bucket=s3.name, Prefix="lake/")["Contents"]
-    assert len([o for o in listed if o["Key"].endswith(".parquet")]) == 2  # none + 1 batch
+    keys = sorted(o["Key"] for o in listed if o["Key"].endswith(".parquet"))
+    placeholders = ["lake/compacted/part-none.parquet", "lake/events/batch_id=none/part-0.parquet"]
+    [compacted] = [k for k in keys if k not in placeholders]  # no batch file left
+    assert compacted.startswith("lake/compacted/part-") and len(keys) == 3
     with warehouse.connect(read_only=True, lock=False) as con:
         configure_s3(con)
         assert con.execute("SELECT * FROM gaming.revenue ORDER BY ALL").fetchall() == [
