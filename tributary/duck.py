@@ -28,10 +28,15 @@ def duckdb_config(**extra: Any) -> dict[str, Any]:
     return config
 
 
+def sql_string(value: str) -> str:
+    """A DuckDB string literal (``'a'``), quotes escaped: a path for ``COPY … TO``."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def sql_list(values: list[str]) -> str:
     """A DuckDB list literal of strings (``['a', 'b']``), quotes escaped: file lists for
     ``read_parquet`` / ``read_csv``, ids for ``IN``."""
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+    return "[" + ", ".join(sql_string(v) for v in values) + "]"
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False, **config: Any):

@@ -32,6 +32,7 @@ import duckdb
 
 from loaders.gaming.settings import GamingSettings
 from loaders.lake_storage import LakeStorage, journal_rel
+from tributary.duck import sql_list, sql_string
 
 EVENTS_GLOB = "events/*/*.parquet"
 COMPACTED_GLOB = "compacted/*.parquet"
@@ -58,8 +59,22 @@ def compacted_rel(name: str) -> str:
     return f"compacted/part-{name}.parquet"
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _batch_lines(uris: list[str]) -> str:
+    """The lines of batch files (or globs of them), ``batch_id`` from the folder name."""
+    return (
+        f"read_parquet({sql_list(uris)}, hive_partitioning = true, "
+        "hive_types = {'batch_id': VARCHAR})"
+    )
+
+
+def _compacted_lines(uris: list[str]) -> str:
+    """The lines of compacted files (or globs of them) that the warehouse reads from there:
+    those of the batches ``lake_compacted`` names with that file (a crash may leave others)."""
+    return (
+        f"read_parquet({sql_list(uris)}, filename = true) AS c "
+        "WHERE (parse_filename(c.filename), c.batch_id) IN "
+        "(SELECT (file, batch_id) FROM gaming_raw.lake_compacted)"
+    )
 
 
 class GamingLake(LakeStorage):
@@ -76,14 +91,8 @@ class GamingLake(LakeStorage):
             return
         with self.scratch("none") as scratch:
             local = scratch / "part-0.parquet"
-            con.execute(f"COPY (SELECT {columns} FROM ({_NO_LINES})) TO {_quoted(str(local))}")
+            con.execute(f"COPY (SELECT {columns} FROM ({_NO_LINES})) TO {sql_string(str(local))}")
             self.publish(local, rel)
-
-    def _batch_files(self) -> str:
-        return (
-            f"read_parquet({_quoted(self.uri(EVENTS_GLOB))}, hive_partitioning = true, "
-            "hive_types = {'batch_id': VARCHAR})"
-        )
 
     def events_view(self, con: duckdb.DuckDBPyConnection) -> str:
         """The definition of ``gaming_raw.events``, the valid lines of every committed file:
@@ -92,13 +101,11 @@ class GamingLake(LakeStorage):
         self._placeholder(con, batch_rel("none"), "*")
         self._placeholder(con, compacted_rel("none"), "*, NULL::VARCHAR AS batch_id")
         columns = 'source_file, line_number, "user", "timestamp", evtname, spend, batch_id'
-        compacted = f"read_parquet({_quoted(self.uri(COMPACTED_GLOB))}, filename = true)"
         return (
-            f"SELECT {columns} FROM {self._batch_files()} WHERE reason IS NULL "
+            f"SELECT {columns} FROM {_batch_lines([self.uri(EVENTS_GLOB)])} WHERE reason IS NULL "
             "AND batch_id NOT IN (SELECT batch_id FROM gaming_raw.lake_compacted) "
-            f"UNION ALL SELECT {columns} FROM {compacted} AS c WHERE reason IS NULL "
-            "AND (parse_filename(c.filename), c.batch_id) IN "
-            "(SELECT (file, batch_id) FROM gaming_raw.lake_compacted)"
+            f"UNION ALL SELECT {columns} FROM {_compacted_lines([self.uri(COMPACTED_GLOB)])} "
+            "AND reason IS NULL"
         )
 
     def compact(
@@ -129,29 +136,20 @@ class GamingLake(LakeStorage):
         name = hashlib.sha256("\n".join(inputs).encode()).hexdigest()[:16]
         output = compacted_rel(name)
         self.write_json(f"_compaction/{name}.json", {"inputs": inputs, "output": output})
-        files = ", ".join(_quoted(self.uri(rel)) for rel in inputs)
-        if inputs is batches:
-            lines = (
-                f"SELECT {LINE_COLUMNS}, batch_id FROM read_parquet([{files}], "
-                "hive_partitioning = true, hive_types = {'batch_id': VARCHAR})"
-            )
-        else:  # only the rows the warehouse reads from each (a crash may have left others)
-            lines = (
-                f"SELECT {LINE_COLUMNS}, batch_id FROM read_parquet([{files}], filename = true) "
-                "AS c WHERE (parse_filename(c.filename), c.batch_id) IN "
-                "(SELECT (file, batch_id) FROM gaming_raw.lake_compacted)"
-            )
+        uris = [self.uri(rel) for rel in inputs]
+        read = _batch_lines(uris) if inputs is batches else _compacted_lines(uris)
+        lines = f"SELECT {LINE_COLUMNS}, batch_id FROM {read}"
         with self.scratch(f"compaction-{name}") as scratch:
             local = scratch / output.rsplit("/", 1)[-1]
             con.execute(
-                f"COPY ({lines}) TO {_quoted(str(local))} (FORMAT parquet, COMPRESSION zstd)"
+                f"COPY ({lines}) TO {sql_string(str(local))} (FORMAT parquet, COMPRESSION zstd)"
             )
             self.publish(local, output)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
                 "INSERT OR REPLACE INTO gaming_raw.lake_compacted SELECT DISTINCT batch_id, $file "
-                f"FROM read_parquet({_quoted(self.uri(output))})",
+                f"FROM read_parquet({sql_string(self.uri(output))})",
                 {"file": output.rsplit("/", 1)[-1]},
             )
             con.execute("COMMIT")

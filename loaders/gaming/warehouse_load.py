@@ -48,6 +48,7 @@ from loaders.incremental_files import (
 )
 from loaders.lake_storage import configure_s3, journal_rel
 from tributary import warehouse
+from tributary.duck import sql_string
 
 DATASET = "gaming_raw"
 # The manifest's columns: `files` (each file's current load) and `file_loads` (every load).
@@ -94,10 +95,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, lake: GamingLake | None = None
     if con.execute(
         "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'events'", [DATASET]
     ).fetchone():
-        target = lake.uri("events").replace("'", "''")
+        target = sql_string(lake.uri("events"))
         con.execute(
             f"COPY (SELECT source_file, line_number, NULL::VARCHAR AS reason, NULL::VARCHAR AS"
-            f" raw, {_EVENTS}, batch_id FROM {DATASET}.events) TO '{target}' (FORMAT parquet,"
+            f" raw, {_EVENTS}, batch_id FROM {DATASET}.events) TO {target} (FORMAT parquet,"
             " COMPRESSION zstd, PARTITION_BY (batch_id), FILENAME_PATTERN 'part-{i}',"
             " OVERWRITE_OR_IGNORE)"
         )
@@ -144,16 +145,16 @@ def write_batch(
     rel = batch_rel(batch_id)
     lake.write_json(journal_rel(batch_id), {"batch_id": batch_id, "files": [rel]})
     with lake.scratch(batch_id) as scratch:
-        local = str(scratch / "part-0.parquet").replace("'", "''")
+        local = sql_string(str(scratch / "part-0.parquet"))
         con.register("lines_in", read.lines)
         try:
             started = time.perf_counter()
-            con.execute(f"COPY ({_CLASSIFY}) TO '{local}' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY ({_CLASSIFY}) TO {local} (FORMAT parquet, COMPRESSION zstd)")
         finally:
             con.unregister("lines_in")
         stats.classify += time.perf_counter() - started
         started = time.perf_counter()
-        lines = f"read_parquet('{local}')"
+        lines = f"read_parquet({local})"
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(

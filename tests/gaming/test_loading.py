@@ -300,16 +300,21 @@ def _lake_files(lake: GamingLake) -> tuple[int, int]:
     return len(batch), len(compacted)
 
 
+def _three_small_batches(monkeypatch, min_files: str) -> GamingLake:
+    """Three files loaded as three batches (a file each), compaction at ``min_files`` files."""
+    monkeypatch.setenv("GAMING_FILES_PER_BATCH", "1")
+    monkeypatch.setenv("GAMING_COMPACT_MIN_FILES", min_files)
+    for i in range(3):
+        land(f"{i:04d}.json", [event(f"u{i}", spend="1.00"), "junk"])
+    load()
+    return GamingLake()
+
+
 def test_compaction_bounds_the_lake_files_and_changes_no_table(built_data_dir, monkeypatch):
     """Small batches (the follow service commits one every few seconds) are merged once there
     are GAMING_COMPACT_MIN_FILES of them, and small compacted files among themselves; a file
     rewritten after its batch was compacted still counts once, at its new content."""
-    monkeypatch.setenv("GAMING_FILES_PER_BATCH", "1")
-    monkeypatch.setenv("GAMING_COMPACT_MIN_FILES", "4")
-    lake = GamingLake()
-    for i in range(3):
-        land(f"{i:04d}.json", [event(f"u{i}", spend="1.00"), "junk"])
-    load()
+    lake = _three_small_batches(monkeypatch, min_files="4")
     assert _lake_files(lake) == (3, 0)
     for i in range(3, 5):
         land(f"{i:04d}.json", [event(f"u{i}", spend="2.00")])
@@ -342,12 +347,7 @@ def test_a_compaction_killed_before_or_after_its_swap_is_recovered(built_data_di
     """Killed with its output published but not named by the warehouse: invisible, then
     deleted. Killed after the swap, before deleting the merged files: they are no longer
     read (no row twice), then deleted."""
-    monkeypatch.setenv("GAMING_FILES_PER_BATCH", "1")
-    monkeypatch.setenv("GAMING_COMPACT_MIN_FILES", "100")
-    lake = GamingLake()
-    for i in range(3):
-        land(f"{i:04d}.json", [event(f"u{i}", spend="1.00"), "junk"])
-    load()
+    lake = _three_small_batches(monkeypatch, min_files="100")
     before = mart_snapshot()
 
     class DiesAtSwap:
