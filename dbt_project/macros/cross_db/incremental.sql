@@ -26,46 +26,26 @@
     }) -}}
 {%- endmacro %}
 
-{#- The config of a mart that DuckDB builds incrementally (delete+insert on `unique_key`,
-    reading only what the lake commits since the last build touched: `stg_events__batches`,
-    the commit records, which only DuckDB reads) and Spark rebuilds whole, as a Parquet table
-    (partitioned by `partition` when given). Both give the same rows. -#}
-{% macro incremental_on_duckdb_config(unique_key, partition=none) -%}
-    {{- return(adapter.dispatch('incremental_on_duckdb_config')(unique_key, partition)) -}}
-{%- endmacro %}
-
-{% macro default__incremental_on_duckdb_config(unique_key, partition) -%}
-    {{- return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
-        'unique_key': unique_key,
-        'on_schema_change': 'fail',
-    }) -}}
-{%- endmacro %}
-
-{% macro spark__incremental_on_duckdb_config(unique_key, partition) -%}
-    {%- set config = {'materialized': 'table', 'file_format': 'parquet'} -%}
-    {%- if partition -%}{%- do config.update({'partition_by': [partition]}) -%}{%- endif -%}
-    {{- return(config) -}}
-{%- endmacro %}
-
 {#- A model's own config (`config`: a dict, its hooks included) on DuckDB, where it is built
-    incrementally; on Spark a Parquet table rebuilt whole by every build, without the
-    incremental keys and the hooks (they delete rows of the table, which Parquet tables do
-    not support). Use as {{ config(**incremental_on_duckdb({...})) }}. -#}
-{% macro incremental_on_duckdb(config) -%}
-    {{- return(adapter.dispatch('incremental_on_duckdb')(config)) -}}
+    incrementally (e.g. reading only what the lake committed since the last build); on Spark
+    a Parquet table rebuilt whole by every build, without the incremental keys and the hooks
+    (they delete rows of the table, which Parquet tables do not support), plus `spark` (e.g.
+    its `partition_by`). Both give the same rows. Use as
+    {{ config(**incremental_on_duckdb({...})) }}. -#}
+{% macro incremental_on_duckdb(config, spark={}) -%}
+    {{- return(adapter.dispatch('incremental_on_duckdb')(config, spark)) -}}
 {%- endmacro %}
 
-{% macro default__incremental_on_duckdb(config) -%}
+{% macro default__incremental_on_duckdb(config, spark) -%}
     {{- return(config) -}}
 {%- endmacro %}
 
-{% macro spark__incremental_on_duckdb(config) -%}
+{% macro spark__incremental_on_duckdb(config, spark) -%}
     {%- set dropped = ['materialized', 'incremental_strategy', 'unique_key', 'on_schema_change', 'pre_hook', 'post_hook'] -%}
     {%- set table = {'materialized': 'table', 'file_format': 'parquet'} -%}
     {%- for key, value in config.items() if key not in dropped -%}
         {%- do table.update({key: value}) -%}
     {%- endfor -%}
+    {%- do table.update(spark) -%}
     {{- return(table) -}}
 {%- endmacro %}

@@ -3,8 +3,13 @@
 --
 -- Incremental by day: a build rewrites only the days that batches committed since the last
 -- build wrote into (from the lake's commit records), reading only those days' partitions of
--- the three types involved. Spark rebuilds it whole (incremental_on_duckdb_config).
-{{ config(alias='user_days', **incremental_on_duckdb_config('event_date', partition='event_date')) }}
+-- the three types involved. Spark rebuilds it whole (incremental_on_duckdb).
+{{ config(alias='user_days', **incremental_on_duckdb({
+    'materialized': 'incremental',
+    'incremental_strategy': 'delete+insert',
+    'unique_key': 'event_date',
+    'on_schema_change': 'fail',
+}, spark={'partition_by': ['event_date']})) }}
 
 {% set types = ['conversation_started', 'product_liked', 'product_sold'] %}
 

@@ -4,7 +4,12 @@
 --
 -- Incremental like `events_user_days`: a build reads only the days new batches wrote into and
 -- keeps the earliest first day of a user already known. Spark rebuilds it whole.
-{{ config(alias='users', **incremental_on_duckdb_config('user_id')) }}
+{{ config(alias='users', **incremental_on_duckdb({
+    'materialized': 'incremental',
+    'incremental_strategy': 'delete+insert',
+    'unique_key': 'user_id',
+    'on_schema_change': 'fail',
+})) }}
 
 with
 
