@@ -19,7 +19,7 @@ import duckdb
 
 from loaders import batched_load, incremental_files
 from loaders.batched_load import LoadPlan
-from loaders.common import table_exists, warehouse_pipeline
+from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.incremental_files import Reconciliation
 from loaders.players.lake import PlayersLake
@@ -97,7 +97,7 @@ def drop_uncommitted(lake: PlayersLake | None = None) -> int:
     records, which the lake cannot serve: that raises, asking for a reset."""
     lake = lake or PlayersLake()
     with connect_warehouse(lock=False) as con:
-        loaded = warehouse_batches(con)
+        loaded = incremental_files.committed_batches(con, DATASET)
     if missing := sorted(loaded - lake.committed_batches()):
         raise RuntimeError(
             f"the players lake {lake.url} has no load record for {len(missing)} loaded batches "
@@ -109,14 +109,6 @@ def drop_uncommitted(lake: PlayersLake | None = None) -> int:
     if not journaled or pipeline().has_pending_data:
         return 0
     return lake.drop_batches([b for b in journaled if b not in loaded])
-
-
-def warehouse_batches(con: duckdb.DuckDBPyConnection) -> set[str]:
-    if not table_exists(con, DATASET, "file_loads"):
-        return set()
-    return {
-        b for (b,) in con.execute(f"SELECT DISTINCT batch_id FROM {DATASET}.file_loads").fetchall()
-    }
 
 
 def publish_serving(warehouse: duckdb.DuckDBPyConnection | None = None) -> Path | None:
