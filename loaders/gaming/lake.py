@@ -174,6 +174,8 @@ class GamingLake(LakeStorage):
         its output the swap committed, so the merged files go; otherwise the output goes.
         Returns how many journals it closed. Caller holds the warehouse lock."""
         names = [n.removesuffix(".json") for n in self.list_rel("_compaction", ".json")]
+        if names:  # (a warehouse replaced since then has no such table: nothing committed)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS gaming_raw; {COMPACTED_TABLE}")
         for name in names:
             journal = self.read_json(f"_compaction/{name}.json")
             output = journal["output"]

@@ -22,7 +22,7 @@ from loaders.batched_load import LoadPlan
 from loaders.common import warehouse_pipeline
 from loaders.file_domain import FileDomain
 from loaders.gaming import realtime, warehouse_load
-from loaders.gaming.lake import COMPACTED_TABLE, GamingLake
+from loaders.gaming.lake import GamingLake
 from loaders.gaming.landing import Landing
 from loaders.gaming.parsing import validate
 from loaders.gaming.settings import GamingSettings
@@ -52,7 +52,6 @@ def plan_load(landing: Landing | None = None, max_files: int | None = None) -> L
     with warehouse.connect(lock=False) as con:
         lake = GamingLake()
         lake.drop_uncommitted(incremental_files.committed_batches(con, DATASET))
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {DATASET}; {COMPACTED_TABLE}")
         lake.recover(con)
     return batched_load.plan_load(
         landing or Landing(),
