@@ -200,9 +200,11 @@ def s3_client_for(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):
     return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
 
 
-def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> None:
-    """Poll ``base``/health until it answers 200; fail with the server's stderr if the process
-    exits or ``timeout`` seconds pass first."""
+def wait_until_healthy(
+    base: str, proc: subprocess.Popen, timeout: float, log_path: Path | None = None
+) -> None:
+    """Poll ``base``/health until it answers 200; fail with the server's stderr (its pipe, or
+    the file ``log_path`` it writes to) if the process exits or ``timeout`` seconds pass first."""
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -216,7 +218,8 @@ def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float) -> Non
             if proc.poll() is None:
                 proc.kill()  # reading stderr of a live process would block forever
                 proc.wait()
-            raise RuntimeError(f"API did not start: {proc.stderr.read().decode()[-2000:]}")
+            log = log_path.read_bytes() if log_path else proc.stderr.read()
+            raise RuntimeError(f"API did not start: {log.decode(errors='replace')[-2000:]}")
         time.sleep(0.1)
 
 

@@ -54,6 +54,11 @@ class Server:
     base: str
     env: dict[str, str]
     proc: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the server's stderr (uvicorn's and the store's warnings)."""
+        return self.log_path.read_text(errors="replace")[-chars:]
 
     def kill9(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -67,21 +72,24 @@ def api_server(
     """``uvicorn <app>`` with ``workers`` processes over the store ``env`` names."""
     port = port or free_port()
     full_env = {**os.environ, **env}
+    log_path = Path(env["TRIBUTARY_DATA_DIR"]) / f"uvicorn-{port}.log"
+    log_file = open(log_path, "ab")  # a file, not a pipe: a full pipe would stall the server
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"),
-            *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
+            *("--port", str(port), "--workers", str(workers), "--log-level", "info", "--no-access-log"),
         ],
         cwd=REPO,
         env=full_env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
         start_new_session=True,
     )
+    log_file.close()
     base = f"http://127.0.0.1:{port}"
-    server = Server(base, env, proc)
+    server = Server(base, env, proc, log_path)
     try:
-        wait_until_healthy(base, proc, timeout=60)
+        wait_until_healthy(base, proc, timeout=60, log_path=log_path)
         yield server
     finally:
         if proc.poll() is None:
