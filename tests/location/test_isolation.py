@@ -61,7 +61,9 @@ def test_bad_points_fail_alone(server):
 
     responses = asyncio.run(send_all())
     failed = [repr(r) for r in responses if isinstance(r, BaseException)]
-    assert not failed, f"{len(failed)} requests failed: {failed[:3]}\nserver log:\n{server.log_tail()}"
+    assert not failed, (
+        f"{len(failed)} requests failed: {failed[:3]}\nserver log:\n{server.log_tail()}"
+    )
     answers = {b["user_id"]: r for b, r in zip(bodies, responses, strict=True)}
     innocent = [r for b, r in answers.items() if b.startswith("ok-") and r[0] != 200]
     assert innocent == []
