@@ -9,12 +9,15 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from tributary import warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
@@ -193,3 +196,33 @@ def drop_schemas(spark, *schemas: str) -> None:
 
 
 __all__ = ["Engines", "date", "drop_schemas", "engines", "spark_session"]
+
+
+def publish_with(
+    publish: Callable[[], Path | None], data_dir: Path, engine: str, mp: pytest.MonkeyPatch
+) -> Path:
+    """``publish`` (a domain's serving publisher) over ``data_dir``'s marts as built by
+    ``engine``, under the warehouse lock; the snapshot's path."""
+    with mp.context() as inner:
+        inner.setenv("TRIBUTARY_DATA_DIR", str(data_dir))
+        inner.setenv("TRIBUTARY_ENGINE", engine)
+        with warehouse.locked():
+            path = publish()
+    assert path is not None, engine
+    return path
+
+
+def snapshot_tables(path: Path, schema: str) -> dict[str, tuple[list, list]]:
+    """Every table of ``schema`` in the serving snapshot at ``path``: its columns with their
+    types, and its rows sorted."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        found = {}
+        for (table,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]
+        ).fetchall():
+            cur = con.execute(f"SELECT * FROM {schema}.{table} ORDER BY ALL")
+            found[table] = ([(d[0], str(d[1])) for d in cur.description], cur.fetchall())
+        return found
+    finally:
+        con.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
@@ -20,8 +19,7 @@ from simulation.commerce.generator import write_sample
 from tests.commerce.conftest import activate
 from tests.commerce.edge import write_edge_cases
 from tests.conftest import running_api
-from tests.spark_engine import Engines, drop_schemas
-from tributary import warehouse
+from tests.spark_engine import Engines, drop_schemas, publish_with, snapshot_tables
 
 # A JVM start and two dbt builds: minutes on a loaded 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -101,30 +99,6 @@ REQUESTS = [
 ]
 
 
-def _snapshot_tables(path: Path) -> dict[str, tuple[list, list]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        found = {}
-        for schema, table in con.execute(
-            "select schema_name, table_name from duckdb_tables() where schema_name = 'commerce'"
-        ).fetchall():
-            cur = con.execute(f"select * from {schema}.{table} order by all")
-            found[table] = ([(d[0], str(d[1])) for d in cur.description], cur.fetchall())
-        return found
-    finally:
-        con.close()
-
-
-def _publish(data_dir: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    with monkeypatch.context() as mp:
-        mp.setenv("TRIBUTARY_DATA_DIR", str(data_dir))
-        mp.setenv("TRIBUTARY_ENGINE", engine)
-        with warehouse.locked():
-            path = publish_serving()
-    assert path is not None, engine
-    return path
-
-
 def _answers(data_dir: Path) -> list[bytes]:
     with running_api(data_dir) as base:
         return [httpx.get(f"{base}/ctr", params=p, timeout=30).content for p in REQUESTS]
@@ -162,9 +136,9 @@ def test_commerce_on_both_engines_gives_the_same_marts_snapshot_and_api(
     assert read == views + ignored + quarantined
 
     # Serving: the snapshot published from each engine's marts, then the API over each.
-    duck_snap = _publish(engines.duck_dir, "duckdb", monkeypatch)
-    spark_snap = _publish(engines.spark_dir, "spark", monkeypatch)
-    assert _snapshot_tables(duck_snap) == _snapshot_tables(spark_snap)
+    duck_snap = publish_with(publish_serving, engines.duck_dir, "duckdb", monkeypatch)
+    spark_snap = publish_with(publish_serving, engines.spark_dir, "spark", monkeypatch)
+    assert snapshot_tables(duck_snap, "commerce") == snapshot_tables(spark_snap, "commerce")
     on_duck, on_spark = _answers(engines.duck_dir), _answers(engines.spark_dir)
     assert all(b.startswith(b"[{") for b in on_duck[:2]), on_duck[:2]
     assert on_duck == on_spark

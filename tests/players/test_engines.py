@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
@@ -29,8 +28,7 @@ from simulation.players.generator import TIMEZONES, Season, generate, write_seas
 from tests.conftest import running_api
 from tests.players.helpers import event, land, land_timezones, ping
 from tests.players.test_edge_cases import T0, _first_file
-from tests.spark_engine import Engines, drop_schemas
-from tributary import warehouse
+from tests.spark_engine import Engines, drop_schemas, publish_with, snapshot_tables
 
 # A JVM start (shared) and one dbt build per engine: minutes on a loaded 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -264,20 +262,6 @@ def _season() -> Season:
     return season
 
 
-def _snapshot_tables(path: Path) -> dict[str, tuple[list, list]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        found = {}
-        for (table,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'players'"
-        ).fetchall():
-            cur = con.execute(f"select * from players.{table} order by all")
-            found[table] = ([(d[0], str(d[1])) for d in cur.description], cur.fetchall())
-        return found
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def built(spark_session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     """The inputs loaded once into one players lake, and ``tag:players`` built (with its dbt
@@ -343,16 +327,6 @@ def test_every_relation_of_the_chain_is_identical_on_both_engines(built):
     assert read == clean + rejected
 
 
-def _publish(data_dir: Path, engine: str, mp: pytest.MonkeyPatch) -> Path:
-    with mp.context() as inner:
-        inner.setenv("TRIBUTARY_DATA_DIR", str(data_dir))
-        inner.setenv("TRIBUTARY_ENGINE", engine)
-        with warehouse.locked():
-            path = players.publish_serving()
-    assert path is not None, engine
-    return path
-
-
 def _answers(data_dir: Path, users: list[str], days: list[str]) -> list[bytes]:
     with running_api(data_dir) as base:
         answers = [
@@ -369,9 +343,9 @@ def _answers(data_dir: Path, users: list[str], days: list[str]) -> list[bytes]:
 
 def test_the_api_answers_the_same_whichever_engine_built_the_snapshot(built):
     engines, _, mp = built
-    duck_snap = _publish(engines.duck_dir, "duckdb", mp)
-    spark_snap = _publish(engines.spark_dir, "spark", mp)
-    assert _snapshot_tables(duck_snap) == _snapshot_tables(spark_snap)
+    duck_snap = publish_with(players.publish_serving, engines.duck_dir, "duckdb", mp)
+    spark_snap = publish_with(players.publish_serving, engines.spark_dir, "spark", mp)
+    assert snapshot_tables(duck_snap, "players") == snapshot_tables(spark_snap, "players")
     users = [u for (u,) in engines.duck_rows("players.registration_data", ["user_id"])][:12]
     days = [str(d) for (d,) in engines.duck_rows("players.game_stats", ["stats_date"]) if d][:6]
     on_duck = _answers(engines.duck_dir, [*users, "nobody"], days)
