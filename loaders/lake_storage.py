@@ -95,6 +95,8 @@ class LakeStorage:
     scratch_prefix = "lake"  # of the local scratch folders of an S3 lake
     # table → path pattern of its per-batch files (``{batch}``), e.g. ``loads/part-{batch}.parquet``
     batch_tables: dict[str, str] = {}
+    # folders a local lake creates up front (Spark's external tables expect them to exist)
+    table_folders: tuple[str, ...] = ()
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
@@ -105,6 +107,8 @@ class LakeStorage:
         self.root = self.root.rstrip("/")
         if not self.is_s3:
             Path(self.root).mkdir(parents=True, exist_ok=True)
+            for folder in self.table_folders:
+                (Path(self.root) / folder).mkdir(parents=True, exist_ok=True)
 
     # ------------------------------------------------------------------------ paths
     def uri(self, rel: str) -> str:

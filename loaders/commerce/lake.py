@@ -20,8 +20,6 @@ what is pending and what the reconciliation compares with the lake).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -38,11 +36,10 @@ class CommerceLake(LakeStorage):
         "loads": "loads/part-{batch}.parquet",
     }
 
+    table_folders = ("views", "quarantine", "loads", "shop/orders", "shop/order_items")
+
     def __init__(self, url: str | None = None) -> None:
         super().__init__(url or CommerceSettings().lake_url)
-        if not self.is_s3:  # Spark's external tables expect their folders
-            for folder in ("views", "quarantine", "loads", "shop/orders", "shop/order_items"):
-                (Path(self.root) / folder).mkdir(parents=True, exist_ok=True)
 
     def write_batch(
         self, batch_id: str, views: pa.Table, quarantine: pa.Table, loads: pa.Table

@@ -28,8 +28,6 @@ file is a new batch; the previous batch stays (incremental builds read the rows 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -64,11 +62,10 @@ class PlayersLake(LakeStorage):
         "loads": "loads/part-{batch}.parquet",
     }
 
+    table_folders = ("events", "quarantine", "loads", "timezones")
+
     def __init__(self, url: str | None = None) -> None:
         super().__init__(url or PlayersSettings().lake_url)
-        if not self.is_s3:  # Spark's external tables expect their folders
-            for folder in ("events", "quarantine", "loads", "timezones"):
-                (Path(self.root) / folder).mkdir(parents=True, exist_ok=True)
 
     @property
     def events_glob(self) -> str:
