@@ -27,7 +27,7 @@ os.environ["TRIBUTARY_DATA_DIR"] = str(_SESSION_DIR / "import-time")
 os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ.setdefault("DO_NOT_TRACK", "1")
-# API servers started by tests write stderr to a pipe read only on failure: no access log there.
+# API servers started by tests write stderr to a file read only on failure: no access log there.
 os.environ.setdefault("API_ACCESS_LOG", "false")
 for var in ("GAMING_EVENTS_URL",):
     os.environ.pop(var, None)
@@ -200,11 +200,17 @@ def s3_client_for(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):
     return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
 
 
-def wait_until_healthy(
-    base: str, proc: subprocess.Popen, timeout: float, log_path: Path | None = None
-) -> None:
-    """Poll ``base``/health until it answers 200; fail with the server's stderr (its pipe, or
-    the file ``log_path`` it writes to) if the process exits or ``timeout`` seconds pass first."""
+def start_server(cmd: list[str], log_path: Path, **popen) -> subprocess.Popen:
+    """``cmd`` in a subprocess (cwd: the repo) with its stderr written to ``log_path``: a file,
+    not a pipe, because a pipe nobody drains stalls the server once it is full."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log_file:
+        return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log_file, **popen)
+
+
+def wait_until_healthy(base: str, proc: subprocess.Popen, timeout: float, log_path: Path) -> None:
+    """Poll ``base``/health until it answers 200; fail with the end of the server's stderr
+    (``log_path``) if the process exits or ``timeout`` seconds pass first."""
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -216,10 +222,10 @@ def wait_until_healthy(
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             if proc.poll() is None:
-                proc.kill()  # reading stderr of a live process would block forever
+                proc.kill()
                 proc.wait()
-            log = log_path.read_bytes() if log_path else proc.stderr.read()
-            raise RuntimeError(f"API did not start: {log.decode(errors='replace')[-2000:]}")
+            log = log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"API did not start: {log}")
         time.sleep(0.1)
 
 
@@ -235,25 +241,16 @@ def running_api(data_dir: Path, timeout: float = 30) -> Iterator[str]:
     """The real API (uvicorn in a subprocess) over ``data_dir``; yields its base URL once
     ``/health`` answers (within ``timeout`` seconds)."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
+    log_path = _SESSION_DIR / "api-logs" / f"uvicorn-{port}.log"
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
+    proc = start_server(
+        [*cmd, "--port", str(port)],
+        log_path,
         env={**os.environ, "TRIBUTARY_DATA_DIR": str(data_dir)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, proc, timeout=timeout)
+        wait_until_healthy(base, proc, timeout=timeout, log_path=log_path)
         yield base
     finally:
         proc.terminate()

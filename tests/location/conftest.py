@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, free_port, require_service, wait_until_healthy
+from tests.conftest import free_port, require_service, start_server, wait_until_healthy
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -73,21 +73,16 @@ def api_server(
     port = port or free_port()
     full_env = {**os.environ, **env}
     log_path = Path(env["TRIBUTARY_DATA_DIR"]) / f"uvicorn-{port}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    # stderr to a file, not a pipe: a pipe nobody drains stalls the server once it is full.
-    with open(log_path, "ab") as log_file:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"),
-                *("--port", str(port), "--workers", str(workers)),
-                *("--log-level", "info", "--no-access-log"),
-            ],
-            cwd=REPO,
-            env=full_env,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            start_new_session=True,
-        )
+    proc = start_server(
+        [
+            *(sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"),
+            *("--port", str(port), "--workers", str(workers)),
+            *("--log-level", "info", "--no-access-log"),
+        ],
+        log_path,
+        env=full_env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     server = Server(base, env, proc, log_path)
     try:
