@@ -151,16 +151,17 @@ def lines_table(contents: dict[str, bytes], dictionary: bool = False) -> pa.Tabl
     are split in Arrow, without a Python object per line; a file with an invalid line goes
     through :func:`split_lines`. ``dictionary``: in :data:`DICT_LINES_SCHEMA`."""
     schema = DICT_LINES_SCHEMA if dictionary else LINES_SCHEMA
+    files = [(name, whole, whole.removesuffix(b"\n")) for name, whole in contents.items()]
+    files = [file for file in files if file[2]]
+    joined = b"\n".join(data for _, _, data in files)
+    if _utf8(joined):  # nearly always: one check in Arrow, no Python string per file
+        names, blobs = [name for name, _, _ in files], [data for _, _, data in files]
+        return _split_in_arrow(names, blobs, schema, joined)
     segments: list[pa.Table] = []
     names: list[str] = []
     blobs: list[bytes] = []
-    for source_file, whole in contents.items():
-        data = whole[:-1] if whole.endswith(b"\n") else whole
-        if not data:
-            continue
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
+    for source_file, whole, data in files:
+        if not _utf8(data):
             segments.append(_split_in_arrow(names, blobs, schema))
             names, blobs = [], []
             segments.append(_split_in_python(source_file, whole).cast(schema))
@@ -171,20 +172,35 @@ def lines_table(contents: dict[str, bytes], dictionary: bool = False) -> pa.Tabl
     return pa.concat_tables(segments).combine_chunks()
 
 
-def _split_in_arrow(names: list[str], blobs: list[bytes], schema: pa.Schema) -> pa.Table:
+def _one_string(data: bytes, type_: pa.DataType) -> pa.Array:
+    """``data`` as a one-element Arrow array of ``type_``, without a copy."""
+    bounds = pa.py_buffer(np.array([0, len(data)], np.int64))
+    return pa.Array.from_buffers(type_, 1, [None, bounds, pa.py_buffer(data)])
+
+
+def _utf8(data: bytes) -> bool:
+    """``data`` is valid UTF-8 (checked by Arrow, without making a Python string of it)."""
+    try:
+        _one_string(data, pa.large_binary()).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _split_in_arrow(
+    names: list[str], blobs: list[bytes], schema: pa.Schema, joined: bytes | None = None
+) -> pa.Table:
     """The lines of files known to be valid UTF-8 (final newline already removed): the files
-    joined by newlines are split as one string (no Python object per line); each line's file
-    and number follow from where it starts."""
+    joined by newlines (``joined``, when the caller has them) are split as one string (no
+    Python object per line); each line's file and number follow from where it starts."""
     if not blobs:
         return schema.empty_table()
-    joined = b"\n".join(blobs)
-    bounds = pa.py_buffer(np.array([0, len(joined)], np.int64))
-    whole = pa.LargeStringArray.from_buffers(1, bounds, pa.py_buffer(joined))
-    raw = pc.list_flatten(pc.split_pattern(whole, "\n"))
+    joined = b"\n".join(blobs) if joined is None else joined
+    raw = pc.list_flatten(pc.split_pattern(_one_string(joined, pa.large_string()), "\n"))
     offsets = np.frombuffer(raw.buffers()[1], np.int64, len(raw) + 1, raw.offset * 8)
     starts = offsets[:-1] - offsets[0] + np.arange(len(raw))  # in ``joined``: one \n per line
-    crlf = pc.ends_with(raw, "\r")
-    if pc.any(crlf).as_py():
+    if b"\r" in joined:
+        crlf = pc.ends_with(raw, "\r")
         raw = pc.if_else(crlf, pc.utf8_slice_codeunits(raw, 0, -1), raw)
     file_starts = np.cumsum([0] + [len(b) + 1 for b in blobs[:-1]], dtype=np.int64)
     parents = np.searchsorted(file_starts, starts, side="right") - 1
