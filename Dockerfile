@@ -35,6 +35,7 @@ RUN cd dbt_project && TRIBUTARY_DATA_DIR=/tmp/data DBT_LOG_PATH=/tmp/dbt-logs DO
     && rm -rf /tmp/data /tmp/dbt-logs && chown -R tributary:tributary /app/dbt_project
 ENV PATH=/app/.venv/bin:$PATH VIRTUAL_ENV=/app/.venv PYTHONUNBUFFERED=1 \
     TRIBUTARY_DATA_DIR=/data DAGSTER_HOME=/data/dagster_home DBT_PROFILES_DIR=/app/dbt_project \
+    NUMBA_CACHE_DIR=/tmp/numba-cache \
     DBT_LOG_PATH=/data/dbt/logs RUNTIME__DLTHUB_TELEMETRY=false DO_NOT_TRACK=1
 USER tributary
 VOLUME ["/data", "/lake"]

@@ -5,11 +5,11 @@
 1. A backlog of ``--files`` x ``--lines`` generator lines is written once into a temp folder.
 2. Tributary, in this process, into a fresh data dir, under the warehouse lock (what
    ``python -m loaders.gaming --url <dir>`` does, minus the real-time store): ``plan_load``
-   (list, diff against the manifest) then ``write`` (per batch: read, split, validate in one
-   DuckDB query written straight to the batch's Parquet file in the gaming lake, then
-   quarantine and manifest inserted, the file published, commit; the connection is closed, so
-   its checkpoint is included). Both parts are timed; the writer's own timers give the step
-   split.
+   (list, diff against the manifest) then ``write`` (per batch, in two worker threads: read,
+   split, the usual shape taken apart, the other lines classified by DuckDB, the batch's
+   Parquet file written; then, in this thread and in order, quarantine and manifest inserted,
+   the file published, commit; the connection is closed, so its checkpoint is included).
+   Both parts are timed; the writer's own timers give the step split.
 3. Baseline: ``CREATE TABLE t AS SELECT * FROM read_json('<dir>/*.json',
    format='newline_delimited', ignore_errors=true)`` into a fresh DuckDB file. This reads and
    parses the same bytes but neither validates nor quarantines, so it is a lower bound.
@@ -145,11 +145,11 @@ def load_tributary(url: str) -> TributaryLoad:
         with plan.progress("tributary: loading"):
             _, write_seconds = timed(lambda: warehouse_load.write(plan, stats))
         cpu = time.process_time() - cpu
-        # read and split run in a second thread, overlapping classify and insert
+        # read, split, classify and Parquet run in two worker threads, overlapping the commits
         steps = {
-            "read (2nd thread)": stats.read,
-            "split (2nd thread)": stats.split,
-            "classify → Parquet": stats.classify,
+            "read (workers)": stats.read,
+            "split + shape (workers)": stats.split,
+            "classify rest + Parquet (workers)": stats.classify,
             "quarantine+manifest+commit": stats.insert,
         }
         with warehouse.connect(read_only=True, lock=False) as con:

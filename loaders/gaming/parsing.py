@@ -1,4 +1,4 @@
-"""Split event files into lines and validate them in one vectorised DuckDB pass.
+"""Split event files into lines and validate them: a compiled pass, then one DuckDB query.
 
 Every line read ends up in exactly one of two Arrow tables: ``events`` (valid) or
 ``quarantine`` (raw text + reason). Rules, in the order they are checked:
@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.gaming.shape import shape_columns
 from loaders.incremental_files import LINE_QUARANTINE_SCHEMA, lines_table
 from tributary import duck
 
@@ -56,25 +57,14 @@ def _plain_string(text: str) -> str:
     return f"""(starts_with({text}, '"') AND length({text}) > 2 AND NOT contains({text}, '\\'))"""
 
 
-# Three tiers, one projection (input order kept). The *shape path* takes the lines written
-# the way producers write them (``json.dumps``: the four keys in order, ``": "`` / ``", "`` or
-# no spaces, plain strings): one regular expression over the raw text proves the line is a
-# JSON object with user and evtname non-empty strings without escapes or control characters,
-# timestamp a quoted ``YYYY-MM-DD HH:MM:SS`` and spend missing, null or a quoted decimal within
-# 18 integer digits and 10 decimal places, and its groups are the values (without escapes a
-# JSON string's text is its value; no second parse); the timestamp must then cast (hour < 24:
-# the cast takes 24). The other lines are parsed as JSON (``json_extract`` of the four
-# fields, as JSON texts) and the *fast path* accepts them with one conjunction over those
-# texts, each test implying the rule it stands for (spend may also be a bare JSON number
-# there). What neither accepts (the defects, ~1 %, a leading space, strings with escapes)
-# takes the *slow path*: the rule-by-rule CASE that names the first rule broken (and accepts
-# what the others were too strict for).
-_STRING = r'"([^"\\\x00-\x1f]+)"'  # a non-empty JSON string without escapes: its value
-_SPEND_TEXT = f'"([0-9]{{1,{MAX_SPEND_INTEGER_DIGITS}}}(?:\\.[0-9]{{1,{MAX_SPEND_SCALE}}})?)"'
-_SHAPE = (
-    rf'^\{{"user": ?{_STRING}, ?"timestamp": ?"({_TIMESTAMP})", ?"evtname": ?{_STRING}'
-    rf'(?:, ?"spend": ?(?:{_SPEND_TEXT}|null))?\}}$'
-)
+# Three tiers. The *shape path* takes the lines written the way producers write them
+# (``json.dumps``: the four keys in order, plain strings): :mod:`loaders.gaming.shape` proves
+# the shape and copies the values out in one compiled pass, so the query below never sees
+# those lines. It parses the others as JSON (``json_extract`` of the four fields, as JSON
+# texts) and the *fast path* accepts them with one conjunction over those texts, each test
+# implying the rule it stands for. What neither accepts (the defects, ~1 %, a leading space,
+# strings with escapes) takes the *slow path*: the rule-by-rule CASE that names the first rule
+# broken (and accepts what the others were too strict for).
 _FAST_OK = f"""coalesce(
             utf8_ok
             AND f IS NOT NULL
@@ -90,31 +80,21 @@ _FAST_OK = f"""coalesce(
             FALSE
         )"""
 
-_CLASSIFY = f"""
-WITH shape_values AS (
+# The lines without the usual shape (``lines_in``), classified; input order kept (insertion
+# order is preserved without ORDER BY).
+_CLASSIFY_REST = f"""
+WITH parsed AS (
     SELECT source_file, line_number, raw, utf8_ok,
-        CASE WHEN utf8_ok THEN regexp_extract(raw, '{_SHAPE}', ['user', 'ts', 'evtname', 'spend'])
-        END AS v
+        CASE WHEN json_valid(raw) THEN json_extract(raw, {_FIELDS}) END AS f
     FROM lines_in
 ),
-shape_checked AS (
-    SELECT *,
-        coalesce(v.user <> '' AND substr(v.ts, 12, 2) <> '24'
-                 AND try_cast(v.ts AS TIMESTAMP) IS NOT NULL, FALSE) AS shape_ok
-    FROM shape_values
-),
-parsed AS (
-    SELECT *,
-        CASE WHEN NOT shape_ok AND json_valid(raw) THEN json_extract(raw, {_FIELDS}) END AS f
-    FROM shape_checked
-),
 checked AS (
-    SELECT *, CASE WHEN shape_ok THEN FALSE ELSE {_FAST_OK} END AS fast_ok FROM parsed
+    SELECT *, {_FAST_OK} AS fast_ok FROM parsed
 ),
 classified AS (
-    SELECT source_file, line_number, raw, shape_ok, v, fast_ok, f,
+    SELECT source_file, line_number, raw, fast_ok, f,
         CASE
-            WHEN shape_ok OR fast_ok THEN NULL
+            WHEN fast_ok THEN NULL
             WHEN NOT utf8_ok THEN 'line is not valid UTF-8'
             -- a blank line is never valid JSON: trim only the lines that are not
             WHEN f IS NULL THEN
@@ -149,24 +129,63 @@ classified AS (
         END AS reason
     FROM checked
 )
-SELECT source_file, line_number, reason,
+SELECT reason,
     CASE WHEN reason IS NOT NULL THEN raw END AS raw,
-    CASE WHEN shape_ok THEN v.user WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[1], 2, length(f[1]) - 2) ELSE f[1] ->> '$' END AS "user",
-    CASE WHEN shape_ok THEN v.ts WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[2], 2, 19) ELSE f[2] ->> '$' END AS "timestamp",
-    CASE WHEN shape_ok THEN v.evtname WHEN reason IS NOT NULL THEN NULL
+    CASE WHEN reason IS NOT NULL THEN NULL
          WHEN fast_ok THEN substr(f[3], 2, length(f[3]) - 2) ELSE f[3] ->> '$' END AS evtname,
-    CASE WHEN shape_ok THEN nullif(v.spend, '')
-         WHEN reason IS NOT NULL OR f[4] IS NULL OR f[4] = 'null' THEN NULL
+    CASE WHEN reason IS NOT NULL OR f[4] IS NULL OR f[4] = 'null' THEN NULL
          WHEN fast_ok THEN trim(f[4], '"')
          WHEN json_type(f[4]) = 'VARCHAR' THEN f[4] ->> '$'
          WHEN json_type(f[4]) IN ({_NUMBER}) THEN f[4]::VARCHAR END AS spend
 FROM classified
 """
+# What :func:`classify` returns: every line, its four fields or its raw text and reason.
+CLASSIFIED_COLUMNS = ("reason", "raw", "user", "timestamp", "evtname", "spend")
+_SHAPE_COLUMNS = ("shape_ok", "user", "timestamp", "evtname", "spend")
 
 
-_EVENT_COLUMNS = ", ".join(f'"{f.name}"' for f in EVENTS_SCHEMA)
+def with_shape(lines: pa.Table) -> pa.Table:
+    """``lines`` (a lines table) with whether each line has the usual shape and, where it has,
+    its four values (:func:`loaders.gaming.shape.shape_columns`): the part of the validation
+    that needs no DuckDB (the gaming load runs it in its reader thread)."""
+    ok, values = shape_columns(
+        lines["raw"].combine_chunks().cast(pa.string()), lines["utf8_ok"].combine_chunks()
+    )
+    for name, column in zip(_SHAPE_COLUMNS, [ok, *values], strict=True):
+        lines = lines.append_column(name, column)
+    return lines
+
+
+def classify(shaped: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every line of ``shaped`` (from :func:`with_shape`), in its order: ``source_file``,
+    ``line_number`` and :data:`CLASSIFIED_COLUMNS` (a null ``reason``: valid, with its
+    values; else the raw text and the first rule it breaks). Only the lines without the usual
+    shape go through DuckDB."""
+    rest = pc.invert(shaped["shape_ok"].combine_chunks())
+    con.register("lines_in", shaped.filter(rest))
+    try:
+        classified = con.execute(_CLASSIFY_REST).fetch_arrow_table()
+    finally:
+        con.unregister("lines_in")
+    columns = {"source_file": shaped["source_file"], "line_number": shaped["line_number"]}
+    # the other lines are usually all rejected: their values are null, as the shape left them
+    rest_valid = classified["reason"].null_count > 0
+    for name in CLASSIFIED_COLUMNS:
+        if name in _SHAPE_COLUMNS:
+            column = shaped[name].combine_chunks()
+            if not rest_valid:
+                columns[name] = column
+                continue
+        else:
+            column = pa.nulls(shaped.num_rows, pa.string())
+        columns[name] = pc.replace_with_mask(
+            column, rest, classified[name].combine_chunks().cast(pa.string())
+        )
+    return pa.table(columns)
 
 
 def _in_line_order(lines: pa.Table) -> pa.Table:
@@ -187,25 +206,18 @@ def validate(
     lines: pa.Table, con: duckdb.DuckDBPyConnection | None = None
 ) -> tuple[pa.Table, pa.Table]:
     """Split a lines table into (events, quarantine) Arrow tables, both in file and line order
-    (``con``: a DuckDB connection to reuse). One DuckDB query classifies every line, keeping
-    input order (insertion order is preserved without ORDER BY)."""
+    (``con``: a DuckDB connection to reuse)."""
     own = con is None
     if con is None:
         con = duck.connect()
     try:
-        con.register("lines_in", _in_line_order(lines))
-        # Materialised first: measured cheaper than fetching the query's result directly.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE gaming_classified AS {_CLASSIFY}")
-        events = con.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM gaming_classified WHERE reason IS NULL"
-        ).fetch_arrow_table()
-        quarantine = con.execute(
-            "SELECT source_file, line_number, raw, reason FROM gaming_classified "
-            "WHERE reason IS NOT NULL"
-        ).fetch_arrow_table()
+        classified = classify(with_shape(_in_line_order(lines)), con)
     finally:
-        con.execute("DROP TABLE IF EXISTS gaming_classified")
-        con.unregister("lines_in")
         if own:
             con.close()
+    valid = pc.is_null(classified["reason"])
+    events = classified.filter(valid).select([f.name for f in EVENTS_SCHEMA])
+    quarantine = classified.filter(pc.invert(valid)).select(
+        ["source_file", "line_number", "raw", "reason"]
+    )
     return events.cast(EVENTS_SCHEMA), quarantine.cast(QUARANTINE_SCHEMA)

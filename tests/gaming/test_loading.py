@@ -219,7 +219,8 @@ def test_crash_mid_load_loses_and_duplicates_nothing(built_data_dir, monkeypatch
     assert rows("SELECT count(*), sum(lines_read) FROM gaming_raw.file_loads") == [(1, 3)]
     assert rows("SELECT count(*) FROM gaming_raw.events") == [(2,)]
     lake = GamingLake()
-    assert len(lake.journaled_batches()) == 1  # the dead batch's, its file in _staging
+    # the dead batch's journal, and the next one's if a worker was already preparing it
+    assert 1 <= len(lake.journaled_batches()) <= 2
 
     load()  # the next run reads the two other files, and only those
     assert lake.journaled_batches() == [] and lake.list_rel("_staging") == []

@@ -9,6 +9,7 @@ import json
 import pyarrow as pa
 
 from loaders.gaming.parsing import lines_table, validate
+from loaders.gaming.shape import shape_columns
 from tests.gaming import previous_parsing
 
 
@@ -68,6 +69,28 @@ DEFECTS = [
     '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": null}',
     '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}{}',
     '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": "1."}',
+    # the compiled shape scanner's edges (loaders/gaming/shape.py): dates, digits, spacing
+    ev(timestamp="2016-02-29 23:59:59"),
+    ev(timestamp="2100-02-29 00:00:00"),
+    ev(timestamp="2000-02-29 00:00:00"),
+    ev(timestamp="2017-04-31 00:00:00"),
+    ev(timestamp="0000-01-01 00:00:00"),
+    ev(timestamp="2017-12-19 10:60:00"),
+    ev(timestamp="2017-12-19 10:41:60"),
+    ev(timestamp="2017-00-19 10:41:49"),
+    ev(timestamp="2017-12-00 10:41:49"),
+    ev(user="del\x7fchar"),
+    ev(spend="1.12345678901"),
+    ev(spend="1234567890123456789.5"),
+    ev(spend="123456789012345678.1234567890"),
+    '{"user" : "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}',
+    '{"user":  "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap"}',
+    '{"user": "A","timestamp": "2017-12-19 10:41:49" ,"evtname": "iap"}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": nul}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": 1.5}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap", "spend": "1.5"} ',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "iap",}',
+    '{"user": "A", "timestamp": "2017-12-19 10:41:49", "evtname": "i"',
 ]
 
 
@@ -107,3 +130,18 @@ def test_validation_matches_the_previous_implementation_row_for_row():
     reasons = set(quarantine["reason"].to_pylist())
     assert len(reasons) == 17  # every kind of defect is in the sample
     assert pa.compute.all(pa.compute.is_valid(quarantine["raw"])).as_py()
+
+
+def test_the_shape_scanner_takes_the_usual_lines_apart():
+    usual = [ev(spend="1.99"), ev(), ev(spend=None), ev(user="Zoë", spend="12.5")]
+    compact = '{"user":"B","timestamp":"2016-02-29 00:00:00","evtname":"x","spend":"7"}'
+    others = [ev(timestamp="2017-02-30 10:00:00"), ev(spend=9.99), " " + ev(), ev(user='q"')]
+    lines = lines_table({"f.json": "\n".join([*usual, compact, *others]).encode()})
+    ok, (user, timestamp, evtname, spend) = shape_columns(
+        lines["raw"].combine_chunks(), lines["utf8_ok"].combine_chunks()
+    )
+    assert ok.to_pylist() == [True] * 5 + [False] * 4
+    assert user.to_pylist() == ["A", "A", "A", "Zoë", "B"] + [None] * 4
+    assert timestamp.to_pylist()[3:5] == ["2017-12-19 10:41:49", "2016-02-29 00:00:00"]
+    assert evtname.to_pylist()[4:] == ["x"] + [None] * 4
+    assert spend.to_pylist() == ["1.99", None, None, "12.5", "7"] + [None] * 4
