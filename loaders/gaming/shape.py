@@ -41,7 +41,7 @@ TS_LENGTH = 19
 
 # Compiled code is cached beside this file or under NUMBA_CACHE_DIR; where neither can be
 # written (a read-only install without it), each process compiles once (about 5 s).
-_CACHE = bool(os.environ.get("NUMBA_CACHE_DIR")) or os.access(Path(__file__).parent, os.W_OK)
+_CACHE = bool(numba.config.CACHE_DIR) or os.access(Path(__file__).parent, os.W_OK)
 _jit = numba.njit(cache=_CACHE, nogil=True, boundscheck=False, error_model="numpy")
 _inline = numba.njit(  # the scanner's steps, inlined into it: twice as fast as calls
     cache=_CACHE, nogil=True, boundscheck=False, error_model="numpy", inline="always"
