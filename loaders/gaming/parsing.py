@@ -151,7 +151,7 @@ _SHAPE_COLUMNS = ("shape_ok", "user", "timestamp", "evtname", "spend")
 def with_shape(lines: pa.Table) -> pa.Table:
     """``lines`` (a lines table) with whether each line has the usual shape and, where it has,
     its four values (:func:`loaders.gaming.shape.shape_columns`): the part of the validation
-    that needs no DuckDB (the gaming load runs it in its reader thread)."""
+    that needs no DuckDB (the gaming load runs it in its worker threads)."""
     ok, values = shape_columns(
         lines["raw"].combine_chunks().cast(pa.string()), lines["utf8_ok"].combine_chunks()
     )

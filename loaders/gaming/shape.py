@@ -8,14 +8,14 @@ or no spaces, plain strings. :func:`shape_columns` proves, line by line, that a 
 (each optional space may be missing) with ``<u>`` and ``<e>`` non-empty JSON strings without
 escapes or control characters (so the text between the quotes is the value), the timestamp a
 real date-time (year 1 or later, hour 0 to 23, seconds 0 to 59, the day within its month) and
-``<d>`` a decimal of 1 to 18 integer digits and none or 1 to 10 decimal ones; and it copies the four values
-out. Such a line passes every rule of :mod:`loaders.gaming.parsing` with these values, so the
+``<d>`` a decimal of 1 to 18 integer digits and none or 1 to 10 decimal ones; and it copies the
+four values out. Such a line passes every rule of :mod:`loaders.gaming.parsing` with these values, so the
 validation query only needs to look at the other lines (the defects, ~1 %, and valid lines
 written differently), which it classifies rule by rule as before. The scanner only ever
 accepts less than the rules: a line it passes over is decided by the query.
 
-Compiled with numba on first use (cached next to this file, or under ``NUMBA_CACHE_DIR``); it runs without the GIL, in the
-gaming load's reader thread, beside DuckDB: 0.2 s per 1M lines on one core (0.12 s the scan,
+Compiled with numba on first use (cached next to this file, or under ``NUMBA_CACHE_DIR``); it
+runs without the GIL, in the gaming load's worker threads, beside DuckDB: 0.2 s per 1M lines on one core (0.12 s the scan,
 0.07 s copying the values out), against 0.45 s for the regular expression that did this inside
 the validation query.
 """

@@ -6,17 +6,18 @@ rows no longer travel through dlt, nor into a warehouse table: storing them in D
 format cost more than classifying them (``bench.gaming_throughput``). Each batch of files
 (``GAMING_FILES_PER_BATCH``, 64 MB at most) is
 
-1. read, split into numbered lines (:func:`loaders.incremental_files.lines_table`) and its
-   lines of the usual shape taken apart by the compiled scanner (:mod:`loaders.gaming.shape`),
-   in a second thread while the previous batch is written;
-2. journaled in the lake, the other lines classified by the domain's query
-   (:func:`loaders.gaming.parsing.classify`), and every line, valid or not, with its values
-   or its reason, written as one Parquet file by Arrow's writer (:mod:`loaders.gaming.lake`);
-3. inside one warehouse transaction: the rejected lines (raw text, reason) read back from that
-   file into ``quarantine``, the batch's manifest rows (lines read, valid, quarantined per
-   file, counted from the file) replacing the files' rows in ``files`` and appended to
-   ``file_loads``; the file is published into the lake;
-4. committed, then its journal deleted. The manifest is the commit record: dbt reads only the
+1. prepared in one of two worker threads while earlier batches commit: read, split into
+   numbered lines (:func:`loaders.incremental_files.lines_table`), its lines of the usual
+   shape taken apart by the compiled scanner (:mod:`loaders.gaming.shape`); journaled in the
+   lake; the other lines classified by the domain's query
+   (:func:`loaders.gaming.parsing.classify`); every line, valid or not, with its values or
+   its reason, written as one Parquet file by Arrow's writer (:mod:`loaders.gaming.lake`),
+   whose per-file counts and rejected lines (raw text, reason) are read back from it;
+2. in the loading thread, in listing order, inside one warehouse transaction: those rejected
+   lines inserted into ``quarantine``, the batch's manifest rows (lines read, valid,
+   quarantined per file, counted from the file) replacing the files' rows in ``files`` and
+   appended to ``file_loads``; the file is published into the lake;
+3. committed, then its journal deleted. The manifest is the commit record: dbt reads only the
    batch the manifest names for each file, so a crash at any point leaves either the whole
    batch or nothing of it visible, a file whose batch did not commit is simply pending again,
    and the next load deletes what the dead batch published. Nothing is lost or doubled.
@@ -137,12 +138,17 @@ class PreparedBatch:
     batch_id: str
     scratch: Path
     # read back from the written file: per file (lines, valid lines), and the rejected lines
-    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
-    quarantine: pa.Table | None = None
+    counts: dict[str, tuple[int, int]]
+    quarantine: pa.Table
 
     @property
     def local(self) -> Path:
-        return self.scratch / "part-0.parquet"
+        return _local(self.scratch)
+
+
+def _local(scratch: Path) -> Path:
+    """The batch's file in its scratch folder."""
+    return scratch / "part-0.parquet"
 
 
 def prepare_batch(
@@ -162,31 +168,32 @@ def prepare_batch(
     classify_started = time.perf_counter()
     batch_id = new_batch_id()
     lake.write_json(journal_rel(batch_id), {"batch_id": batch_id, "files": [batch_rel(batch_id)]})
-    prepared = PreparedBatch(files, contents, batch_id, lake.new_scratch(batch_id))
+    scratch = lake.new_scratch(batch_id)
+    local = _local(scratch)
     try:
         # Arrow's writer: no copy of the strings into DuckDB first (0.2 s per 1M lines
         # against DuckDB's 0.35-0.45 s from the same table)
-        pq.write_table(classify(lines, con), prepared.local, compression="zstd")
-        fsync_path(prepared.local)  # durable here: the commit's publish only renames it
-        written = f"read_parquet({sql_string(str(prepared.local))})"
-        prepared.counts = {
+        pq.write_table(classify(lines, con), local, compression="zstd")
+        fsync_path(local)  # durable here: the commit's publish only renames it
+        written = f"read_parquet({sql_string(str(local))})"
+        counts = {
             path: (n, valid)
             for path, n, valid in con.execute(
                 "SELECT source_file, count(*), count(*) FILTER (WHERE reason IS NULL) "
                 f"FROM {written} GROUP BY source_file"
             ).fetchall()
         }
-        prepared.quarantine = con.execute(
+        quarantine = con.execute(
             f"SELECT source_file, line_number, raw, reason FROM {written} WHERE reason IS NOT NULL"
         ).fetch_arrow_table()
     except BaseException:
-        lake.drop_scratch(prepared.scratch)
+        lake.drop_scratch(scratch)
         raise
     finished = time.perf_counter()
     stats.add_prepare(
         split_started - started, classify_started - split_started, finished - classify_started
     )
-    return prepared
+    return PreparedBatch(files, contents, batch_id, scratch, counts, quarantine)
 
 
 def commit_batch(
@@ -206,7 +213,6 @@ def commit_batch(
     try:
         local = sql_string(str(prepared.local))
         started = time.perf_counter()
-        lines = f"read_parquet({local})"
         con.execute("BEGIN TRANSACTION")
         con.register("gaming_quarantine_in", prepared.quarantine)
         try:
@@ -233,12 +239,9 @@ def commit_batch(
             con.execute(f"INSERT INTO {DATASET}.file_loads BY NAME SELECT * FROM gaming_manifest")
             if keep_rows:
                 events = con.execute(
-                    f"SELECT {_EVENTS} FROM {lines} WHERE reason IS NULL"
+                    f"SELECT {_EVENTS} FROM read_parquet({local}) WHERE reason IS NULL"
                 ).fetch_arrow_table()
-                quarantine = con.execute(
-                    f"SELECT source_file, line_number, raw, reason FROM {lines} "
-                    "WHERE reason IS NOT NULL"
-                ).fetch_arrow_table()
+                quarantine = prepared.quarantine
             else:
                 events, quarantine = EVENTS_SCHEMA.empty_table(), QUARANTINE_SCHEMA.empty_table()
             lake.publish(prepared.local, rel)
